@@ -1,0 +1,52 @@
+// Bundles the bot the way Medplum's vmcontext runtime needs it: one CommonJS script, no `import`, @medplum/core left to
+// the server's own copy, and Medplum's footer so the script's `exports` carries the handler.
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+interface BotEntry {
+  name: string;
+  source: string;
+  dist: string;
+}
+
+/** The bot as `medplum.config.json` describes it (paths relative to the project root). */
+export function botEntry(name = 'sas-appointment-guard'): BotEntry & { id?: string } {
+  const config = JSON.parse(readFileSync(join(ROOT, 'medplum.config.json'), 'utf8')) as {
+    bots: (BotEntry & { id?: string })[];
+  };
+  const entry = config.bots.find((bot) => bot.name === name);
+  if (!entry) {
+    throw new Error(`medplum.config.json has no bot named ${name}`);
+  }
+  return entry;
+}
+
+/** The bundled bot code, built in memory. */
+export async function bundleBot(name?: string): Promise<string> {
+  const entry = botEntry(name);
+  const result = await build({
+    entryPoints: [join(ROOT, entry.source)],
+    bundle: true,
+    write: false,
+    platform: 'node',
+    format: 'cjs',
+    target: 'es2022',
+    external: ['@medplum/core'],
+    legalComments: 'none',
+    footer: { js: 'Object.assign(exports, module.exports);' },
+    logLevel: 'silent',
+  });
+  const output = result.outputFiles[0];
+  if (!output) {
+    throw new Error('esbuild produced no output');
+  }
+  return output.text;
+}
+
+/** Where `npm run build` writes the bundle. */
+export function bundlePath(name?: string): string {
+  return join(ROOT, botEntry(name).dist);
+}

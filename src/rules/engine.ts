@@ -1,0 +1,79 @@
+// The pure rules engine: (appointment, context) → OperationOutcome issues. Hosts are adapters around it.
+import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
+import { allRules } from './index.ts';
+import { canonicalJson, isRecord } from './read.ts';
+import { RULE_CODE_SYSTEM } from './sas-codes.ts';
+import type { Finding, Language, Rule, RuleContext, Severity } from './types.ts';
+
+function fill(template: string, data: Record<string, string> | undefined): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => data?.[name] ?? whole);
+}
+
+function toIssue(rule: Rule, finding: Finding, severity: Severity, language: Language): OperationOutcomeIssue {
+  const { meta } = rule;
+  const message = meta.messages[finding.messageId];
+  return {
+    severity,
+    code: meta.code,
+    details: {
+      coding: [{ system: RULE_CODE_SYSTEM, code: meta.id, display: meta.description.en }],
+      text: fill(message ? message[language] : finding.messageId, finding.data),
+    },
+    expression: [finding.expression],
+    diagnostics: `${meta.id} — ${meta.source}`,
+  };
+}
+
+/** Client-controlled fields that do not make two versions different. */
+function content(resource: unknown): string {
+  if (!isRecord(resource)) {
+    return canonicalJson(resource);
+  }
+  const { id: _id, meta: _meta, ...rest } = resource;
+  return canonicalJson(rest);
+}
+
+/**
+ * Runs the rules on an appointment as sent (never throws on malformed input) and returns every issue,
+ * errors and warnings, in rule order. A retry of the stored version is always accepted: its errors are dropped.
+ */
+export function evaluateAppointment(
+  appointment: unknown,
+  context: RuleContext,
+  rules: readonly Rule[] = allRules,
+): OperationOutcomeIssue[] {
+  const subject = isRecord(appointment) ? appointment : {};
+  const issues: OperationOutcomeIssue[] = [];
+  for (const rule of rules) {
+    const configured = context.severities[rule.meta.id] ?? rule.meta.defaultSeverity;
+    if (configured === 'off') {
+      continue;
+    }
+    rule.create({
+      ...context,
+      appointment: subject,
+      report(finding) {
+        const severity = finding.warningOnly ? 'warning' : configured;
+        issues.push(toIssue(rule, finding, severity, context.language));
+      },
+    });
+  }
+  if (context.previous && content(context.previous) === content(appointment)) {
+    return issues.filter((issue) => issue.severity !== 'error');
+  }
+  return issues;
+}
+
+export function hasErrors(issues: readonly OperationOutcomeIssue[]): boolean {
+  return issues.some((issue) => issue.severity === 'error' || issue.severity === 'fatal');
+}
+
+/** The rejection: one OperationOutcome with every issue, `id: business-rule` (422 on Medplum); none when nothing is an error. */
+export function toOperationOutcome(issues: readonly OperationOutcomeIssue[]): OperationOutcome | undefined {
+  return hasErrors(issues) ? { resourceType: 'OperationOutcome', id: 'business-rule', issue: [...issues] } : undefined;
+}
+
+/** The rule id an issue was raised by. */
+export function ruleIdOf(issue: OperationOutcomeIssue): string | undefined {
+  return issue.details?.coding?.find((coding) => coding.system === RULE_CODE_SYSTEM)?.code;
+}

@@ -1,0 +1,16 @@
+// The creating writer, kept in a meta tag: on Medplum `meta.author` is the LAST writer, so an admin's correction
+// would otherwise hand the appointment over to the admin and lock its creator out.
+import type { Appointment, Coding } from '@medplum/fhirtypes';
+import { isRecord, list, path, text } from './read.ts';
+import { OWNER_TAG_SYSTEM } from './sas-codes.ts';
+
+export function recordedOwner(appointment: unknown): string | undefined {
+  const tag = list(path(appointment, 'meta', 'tag')).find((t) => isRecord(t) && t.system === OWNER_TAG_SYSTEM);
+  return text(path(tag, 'code'));
+}
+
+/** The appointment with exactly one owner tag naming `owner`. */
+export function withOwner(appointment: Appointment, owner: string): Appointment {
+  const tags = (appointment.meta?.tag ?? []).filter((tag: Coding) => tag.system !== OWNER_TAG_SYSTEM);
+  return { ...appointment, meta: { ...appointment.meta, tag: [...tags, { system: OWNER_TAG_SYSTEM, code: owner }] } };
+}

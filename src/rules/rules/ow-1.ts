@@ -1,0 +1,32 @@
+import { getReferenceString } from '@medplum/core';
+import type { Rule } from '../types.ts';
+import { recordedOwner } from '../owner.ts';
+
+export const rule: Rule = {
+  meta: {
+    id: 'OW-1',
+    defaultSeverity: 'error',
+    code: 'security',
+    source: "sas-guard security policy (one editor cannot rewrite another editor's appointments)",
+    description: {
+      fr: 'Seul le client qui a créé le RDV peut le mettre à jour, sauf auteur de confiance configuré.',
+      en: 'Only the client that created an appointment may update it, unless the writer is a configured trusted author.',
+    },
+    messages: {
+      owner: {
+        fr: 'Ce RDV appartient à {owner} : {author} ne peut pas le modifier.',
+        en: 'This appointment belongs to {owner}: {author} cannot change it.',
+      },
+    },
+  },
+  create({ previous, owner, author, trustedAuthors, report }) {
+    if (!previous || author === undefined || trustedAuthors.includes(author)) {
+      return;
+    }
+    const creator =
+      owner ?? recordedOwner(previous) ?? (previous.meta?.author && getReferenceString(previous.meta.author));
+    if (creator && creator !== author) {
+      report({ messageId: 'owner', expression: 'Appointment', data: { owner: creator, author } });
+    }
+  },
+};
