@@ -257,7 +257,9 @@ export async function runInVmContext(request: VmRequest): Promise<BotExecutionRe
   };
   const timeout = request.bot.timeout ? request.bot.timeout * 1000 : DEFAULT_VM_CONTEXT_TIMEOUT;
   try {
-    const returnValue: unknown = await (vm.runInNewContext(wrap(request.code), sandbox, { timeout }) as Promise<unknown>);
+    const returnValue: unknown = await (vm.runInNewContext(wrap(request.code), sandbox, {
+      timeout,
+    }) as Promise<unknown>);
     return { success: true, logResult: botConsole.toString(), returnValue };
   } catch (err) {
     botConsole.log('Error', normalizeErrorString(err));

@@ -81,7 +81,7 @@ export class HostRepository extends MemoryRepository {
     id: string,
     options?: { ifMatch?: string } | undefined,
   ): Promise<void> {
-    const existing = await this.readResource(resourceType, id);
+    const existing = await this.readResource<WithId<Resource>>(resourceType, id);
     await this.preCommit?.(existing, 'delete');
     await super.deleteResource(resourceType, id, options);
     this.unindex(resourceType, id);
@@ -100,10 +100,13 @@ export class HostRepository extends MemoryRepository {
     options?: CreateResourceOptions,
   ): Promise<{ resource: WithId<T>; outcome: OperationOutcome }> {
     // MemoryRepository's own version scans privately; the base one goes through search() (index, parameter checks).
-    return FhirRepository.prototype.conditionalCreate.call(this, resource, search, options) as Promise<{
-      resource: WithId<T>;
-      outcome: OperationOutcome;
-    }>;
+    const base = FhirRepository.prototype.conditionalCreate as (
+      this: FhirRepository,
+      resource: T,
+      search: SearchRequest<T>,
+      options?: CreateResourceOptions,
+    ) => Promise<{ resource: WithId<T>; outcome: OperationOutcome }>;
+    return base.call(this, resource, search, options);
   }
 
   /** The write path of a Medplum server's Repository.updateResourceImpl, in order. */
@@ -118,7 +121,11 @@ export class HostRepository extends MemoryRepository {
     // 1. permissions: the host has one admin identity; nothing to check.
     // 2. pre-commit bot: sees the unvalidated input, id set, meta.author injected.
     const replacement = await this.preCommit?.(candidate, 'update');
-    if (isResource(replacement) && replacement.resourceType === candidate.resourceType && replacement.id === candidate.id) {
+    if (
+      isResource(replacement) &&
+      replacement.resourceType === candidate.resourceType &&
+      replacement.id === candidate.id
+    ) {
       candidate = replacement as WithId<T>;
     }
 
@@ -209,7 +216,12 @@ export class HostRepository extends MemoryRepository {
       search: { mode: 'match' },
       resource: deepClone(resource),
     }));
-    return { resourceType: 'Bundle', type: 'searchset', entry: entry.length ? entry : undefined, total: matches.length };
+    return {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      entry: entry.length ? entry : undefined,
+      total: matches.length,
+    };
   }
 
   /** The stored resource itself (no copy): callers must not mutate it. */

@@ -1,0 +1,180 @@
+// The SAS HTTP layer (sas-rules.md §1), kept apart from any FHIR server: a transform over a generic request
+// (forward a rewritten request, or answer directly) and over the response. The embedded host runs it in process;
+// a reverse proxy can run the same functions in front of a real Medplum server.
+//
+//  H2  `?Identifier=` (the spec's spelling) is read as `?identifier=`, with or without `system|`.
+//  H3  a body `id` on a conditional update is ignored (removed) instead of Medplum's 400.
+//  ID-4 a conditional update whose body identifier differs from the URL's → 422 (rules engine).
+//  H5  `application/json+fhir` and `application/json` are read as `application/fhir+json`; `_format` handled.
+//  H1  Location on 200 as on 201: `<base>/Appointment/<id>` (Medplum's 201 Location has no `/_history/<vid>`).
+//  H4  every failure answers an OperationOutcome, `application/fhir+json`.
+import { ContentType, badRequest, unsupportedMediaType } from '@medplum/core';
+import type { OperationOutcome } from '@medplum/fhirtypes';
+import { evaluateAppointment, toOperationOutcome } from '../rules/engine.ts';
+import { rulesById } from '../rules/index.ts';
+import type { IdentifierKey } from '../rules/types.ts';
+import type { GenericRequest, GenericResponse } from './types.ts';
+import { jsonBody, mediaType, parseJsonBody } from './types.ts';
+
+export interface SasLayerOptions {
+  /** Path of the FHIR base on the server side, e.g. `/fhir/R4`. */
+  fhirBasePath: string;
+  /** Absolute FHIR base the clients see, for Location, e.g. `http://127.0.0.1:8103/fhir/R4`. */
+  fhirBaseUrl: string;
+  /** Language of the ID-4 message (default 'fr'). */
+  language?: 'fr' | 'en';
+}
+
+/** What the response transform needs to know about the request. */
+export interface SasRequestContext {
+  /** The resource type addressed, when the request is a FHIR type or instance interaction. */
+  resourceType?: string;
+  /** Create, update or conditional update. */
+  write: boolean;
+  conditionalUpdate: boolean;
+}
+
+export type SasDecision =
+  | { action: 'forward'; request: GenericRequest; context: SasRequestContext }
+  | { action: 'respond'; response: GenericResponse };
+
+const JSON_MEDIA_TYPES = new Set(['application/fhir+json', 'application/json+fhir', 'application/json']);
+const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json', 'application/json+fhir']);
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+export function outcomeResponse(status: number, outcome: OperationOutcome): GenericResponse {
+  return { status, headers: { 'content-type': ContentType.FHIR_JSON }, body: jsonBody(outcome) };
+}
+
+function businessRule(outcome: OperationOutcome): GenericResponse {
+  return outcomeResponse(422, outcome);
+}
+
+/** Splits `system|value` (or a bare value) as FHIR token search does. */
+export function parseIdentifierToken(token: string): IdentifierKey {
+  const bar = token.indexOf('|');
+  return bar < 0 ? { value: token } : { system: token.slice(0, bar), value: token.slice(bar + 1) };
+}
+
+export function sasTransformRequest(request: GenericRequest, options: SasLayerOptions): SasDecision {
+  const url = new URL(request.url, 'http://sas.invalid');
+  const base = options.fhirBasePath.replace(/\/$/, '');
+  const context: SasRequestContext = { write: false, conditionalUpdate: false };
+  if (url.pathname !== base && !url.pathname.startsWith(base + '/')) {
+    return { action: 'forward', request, context };
+  }
+  const segments = url.pathname.slice(base.length).split('/').filter(Boolean);
+  const headers = { ...request.headers };
+  let body = request.body;
+
+  // H5: _format. JSON spellings are dropped (JSON is the only format); anything else is not supported.
+  const params = new URLSearchParams();
+  for (const [key, value] of url.searchParams) {
+    if (key === '_format') {
+      if (!JSON_FORMATS.has(value.trim().toLowerCase().split(';')[0] ?? '')) {
+        return { action: 'respond', response: outcomeResponse(415, unsupportedMediaType) };
+      }
+      continue;
+    }
+    // H2: the spec's `Identifier` is the search parameter `identifier` (modifiers kept).
+    const name = key === 'Identifier' || key.startsWith('Identifier:') ? 'identifier' + key.slice(10) : key;
+    params.append(name, value);
+  }
+
+  // H5: the DSTU2 media type and plain JSON are FHIR JSON.
+  if (BODY_METHODS.has(request.method) && body?.length) {
+    const type = mediaType(headers['content-type']);
+    if (type === '' || JSON_MEDIA_TYPES.has(type)) {
+      headers['content-type'] = `${ContentType.FHIR_JSON};charset=UTF-8`;
+    }
+  }
+  if (mediaType(headers.accept) === 'application/json+fhir') {
+    headers.accept = ContentType.FHIR_JSON;
+  }
+
+  const resourceType = segments[0]?.startsWith('$') ? undefined : segments[0];
+  context.resourceType = resourceType;
+  context.write =
+    (request.method === 'POST' && segments.length === 1) ||
+    (request.method === 'PUT' && (segments.length === 1 || segments.length === 2));
+  context.conditionalUpdate = request.method === 'PUT' && segments.length === 1 && [...params.keys()].length > 0;
+
+  if (context.conditionalUpdate && resourceType === 'Appointment') {
+    const parsed = parseJsonBody(body);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      const resource = parsed as Record<string, unknown>;
+      // H3: FHIR R4 lets a server ignore the id of a conditional update; SAS senders send their own ("1").
+      if ('id' in resource) {
+        delete resource.id;
+        body = jsonBody(resource);
+        delete headers['content-length'];
+      }
+      // ID-4: the URL names the appointment; the body must carry the same identifier.
+      const tokens = params.getAll('identifier');
+      if (tokens.length === 1 && tokens[0]) {
+        const issues = evaluateAppointment(
+          resource,
+          {
+            conditionalIdentifier: parseIdentifierToken(tokens[0]),
+            now: new Date(),
+            language: options.language ?? 'fr',
+            severities: {},
+            trustedAuthors: [],
+          },
+          [rulesById['ID-4']],
+        );
+        const outcome = toOperationOutcome(issues);
+        if (outcome) {
+          return { action: 'respond', response: businessRule(outcome) };
+        }
+      }
+    }
+  }
+
+  const search = params.toString();
+  const rewritten: GenericRequest = {
+    method: request.method,
+    url: url.pathname + (search ? '?' + search : ''),
+    headers,
+    body,
+  };
+  return { action: 'forward', request: rewritten, context };
+}
+
+export function sasTransformResponse(
+  response: GenericResponse,
+  context: SasRequestContext,
+  options: SasLayerOptions,
+): GenericResponse {
+  const headers = { ...response.headers };
+  let body = response.body;
+
+  if (response.status >= 400) {
+    // H4: an OperationOutcome, whatever the server behind answered.
+    const parsed = parseJsonBody(body) as { resourceType?: unknown } | undefined;
+    if (parsed?.resourceType !== 'OperationOutcome') {
+      const text = response.status >= 500 ? 'Internal server error' : `HTTP ${response.status}`;
+      const outcome = badRequest(text);
+      if (response.status >= 500) {
+        outcome.issue[0] = { ...outcome.issue[0], severity: 'error', code: 'exception' };
+      }
+      body = jsonBody(outcome);
+    }
+    headers['content-type'] = ContentType.FHIR_JSON;
+    return { status: response.status, headers, body };
+  }
+
+  // H1: Location on 200 as on 201, for a write to an Appointment.
+  if (
+    context.write &&
+    context.resourceType === 'Appointment' &&
+    (response.status === 200 || response.status === 201) &&
+    !headers.location
+  ) {
+    const parsed = parseJsonBody(body) as { resourceType?: unknown; id?: unknown } | undefined;
+    if (parsed?.resourceType === 'Appointment' && typeof parsed.id === 'string') {
+      headers.location = `${options.fhirBaseUrl.replace(/\/$/, '')}/Appointment/${parsed.id}`;
+    }
+  }
+  return { status: response.status, headers, body };
+}

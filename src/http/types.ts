@@ -1,0 +1,39 @@
+// A transport-neutral HTTP exchange: what the SAS layer transforms, whether it sits in the embedded host or in a
+// reverse proxy in front of a real Medplum server.
+
+export interface GenericRequest {
+  method: string;
+  /** Path and query, e.g. `/fhir/R4/Appointment?identifier=a|b`. */
+  url: string;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  body?: Buffer;
+}
+
+export interface GenericResponse {
+  status: number;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  body?: Buffer;
+}
+
+export function jsonBody(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value), 'utf8');
+}
+
+/** Parses a JSON body; undefined when absent or not JSON. */
+export function parseJsonBody(body: Buffer | undefined): unknown {
+  if (!body?.length) {
+    return undefined;
+  }
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The media type of a Content-Type header, lower case, without parameters. */
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
