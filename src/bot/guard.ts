@@ -102,6 +102,7 @@ export async function guardAppointment(medplum: MedplumClient, event: BotEvent):
   if (rejection) {
     throw rejection;
   }
-  const creator = owner ?? (previous ? undefined : author);
+  // Appointments stored before sas-guard was installed have no owner tag: their last writer becomes the owner.
+  const creator = owner ?? (previous?.meta?.author ? getReferenceString(previous.meta.author) : author);
   return creator ? withOwner(appointment, creator) : undefined;
 }
