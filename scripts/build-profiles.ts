@@ -156,7 +156,7 @@ async function compileFsh(cacheDir: string, projectDir: string): Promise<Conform
       currentBuildClient: offlineBuildClient,
     });
     await defs.initialize();
-    const status = await defs.loadPackage(CORE.name, CORE.version);
+    const status: string = await defs.loadPackage(CORE.name, CORE.version);
     if (status !== 'LOADED') {
       throw new Error(`SUSHI could not load ${CORE.name}#${CORE.version} from ${cacheDir}: ${status}`);
     }
@@ -218,11 +218,8 @@ function normalise<T extends ConformanceResource>(resource: T): T {
 }
 
 function aliasesOf(sas: StructureDefinition): StructureDefinition[] {
-  return SAS_ALIASES.map(({ url, id }) => {
-    const text = JSON.stringify(sas).replaceAll(`"${SAS_URL}"`, JSON.stringify(url));
-    const alias = JSON.parse(text) as StructureDefinition;
-    return { ...alias, id, url, name: id.replaceAll('-', '_') };
-  });
+  // Only url, id and name change: the constraints keep `source` = the canonical URL, where they are defined.
+  return SAS_ALIASES.map(({ url, id }) => ({ ...structuredClone(sas), id, url, name: id.replaceAll('-', '_') }));
 }
 
 function fileName(resource: ConformanceResource): string {
