@@ -1,10 +1,10 @@
 // The Medplum adapter of the rules engine: what the pre-commit bot does on every Appointment write.
-import { getReferenceString, normalizeErrorString } from '@medplum/core';
+import { normalizeErrorString } from '@medplum/core';
 import type { BotEvent, MedplumClient } from '@medplum/core';
 import type { Appointment, OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { ConfigError, parseBotSecrets } from '../rules/config.ts';
 import { evaluateAppointment, toOperationOutcome } from '../rules/engine.ts';
-import { withOwner, recordedOwner } from '../rules/owner.ts';
+import { authorOf, recordedOwner, withOwner } from '../rules/owner.ts';
 import { identifierKey, isRecord } from '../rules/read.ts';
 
 /**
@@ -84,7 +84,7 @@ export async function guardAppointment(medplum: MedplumClient, event: BotEvent):
   const previous = typeof appointment.id === 'string' ? await readPrevious(medplum, appointment.id) : undefined;
   // Only a creation can collide with another appointment's identifier: an update keeps its own (ID-2).
   const identifierHolders = previous ? undefined : await findIdentifierHolders(medplum, appointment);
-  const author = appointment.meta?.author ? getReferenceString(appointment.meta.author) : undefined;
+  const author = authorOf(appointment);
   const owner = previous ? recordedOwner(previous) : undefined;
 
   const issues = evaluateAppointment(appointment, {
@@ -103,6 +103,6 @@ export async function guardAppointment(medplum: MedplumClient, event: BotEvent):
     throw rejection;
   }
   // Appointments stored before sas-guard was installed have no owner tag: their last writer becomes the owner.
-  const creator = owner ?? (previous?.meta?.author ? getReferenceString(previous.meta.author) : author);
+  const creator = owner ?? (previous ? authorOf(previous) : author);
   return creator ? withOwner(appointment, creator) : undefined;
 }

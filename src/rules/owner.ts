@@ -4,6 +4,11 @@ import type { Appointment, Coding } from '@medplum/fhirtypes';
 import { isRecord, list, path, text } from './read.ts';
 import { OWNER_TAG_SYSTEM } from './sas-codes.ts';
 
+/** The writer Medplum injected in `meta.author` (`ClientApplication/<id>` for a client), read without trusting its shape. */
+export function authorOf(resource: unknown): string | undefined {
+  return text(path(resource, 'meta', 'author', 'reference'));
+}
+
 export function recordedOwner(appointment: unknown): string | undefined {
   const tag = list(path(appointment, 'meta', 'tag')).find((t) => isRecord(t) && t.system === OWNER_TAG_SYSTEM);
   return text(path(tag, 'code'));

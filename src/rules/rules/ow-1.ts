@@ -1,6 +1,5 @@
-import { getReferenceString } from '@medplum/core';
 import type { Rule } from '../types.ts';
-import { recordedOwner } from '../owner.ts';
+import { authorOf, recordedOwner } from '../owner.ts';
 
 export const rule: Rule = {
   meta: {
@@ -24,7 +23,7 @@ export const rule: Rule = {
       return;
     }
     const creator =
-      owner ?? recordedOwner(previous) ?? (previous.meta?.author && getReferenceString(previous.meta.author));
+      owner ?? recordedOwner(previous) ?? authorOf(previous);
     if (creator && creator !== author) {
       report({ messageId: 'owner', expression: 'Appointment', data: { owner: creator, author } });
     }
