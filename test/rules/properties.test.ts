@@ -70,11 +70,11 @@ const unknownPractitioner = fc
 
 const statusAndParticipants = fc.oneof(
   fc.tuple(
-    fc.constantFrom('booked', 'fulfilled', 'noshow', 'cancelled'),
+    fc.constantFrom<Appointment['status']>('booked', 'fulfilled', 'noshow', 'cancelled'),
     fc.array(practitioner('accepted'), { minLength: 1, maxLength: 3 }),
   ),
   fc.tuple(
-    fc.constant('pending'),
+    fc.constant<Appointment['status']>('pending'),
     fc.array(fc.oneof(practitioner('accepted'), practitioner('needs-action'), unknownPractitioner), {
       minLength: 1,
       maxLength: 3,
