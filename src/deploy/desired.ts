@@ -1,0 +1,136 @@
+// What deploy installs, as resources: the pre-commit Subscription, the AccessPolicy for SAS clients, the Bot's managed
+// fields, and the state deploy records on the Bot (code hash, deployed Binary, whether it turned the project setting on).
+import type { AccessPolicy, Bot, Extension, Subscription } from '@medplum/fhirtypes';
+import { createHash } from 'node:crypto';
+
+export const DEFAULT_BOT_NAME = 'sas-appointment-guard';
+export const BOT_DESCRIPTION =
+  'sas-guard: SAS business rules on every Appointment write (pre-commit; 422 with every violated rule).';
+export const PRE_COMMIT_EXTENSION_URL = 'https://medplum.com/fhir/StructureDefinition/pre-commit-bot';
+export const PRE_COMMIT_SETTING = 'preCommitSubscriptionsEnabled';
+export const SUBSCRIPTION_CRITERIA = 'Appointment';
+export const SUBSCRIPTION_REASON = 'sas-guard: SAS business rules, enforced before every Appointment write';
+export const ACCESS_POLICY_NAME = 'sas-guard SAS client application';
+/** Medplum answers 422 from a bot only from this version on. */
+export const MIN_MEDPLUM_VERSION = '4.3.10';
+
+/** The state deploy keeps on the Bot, so a second deploy knows without downloading anything. */
+export const DEPLOY_STATE_URL = 'https://sas-guard.github.io/fhir/StructureDefinition/deploy-state';
+
+export interface DeployState {
+  /** sha256 of the bundle deploy sent to `$deploy`. */
+  codeSha256?: string;
+  /** `Bot.executableCode.url` right after that `$deploy`: another value means someone redeployed since. */
+  executableUrl?: string;
+  /** sha256 of the source saved as `Bot.sourceCode`. */
+  sourceSha256?: string;
+  /** What the project setting was before deploy turned it on ('absent' | 'false'), for --uninstall. */
+  preCommitSettingBefore?: string;
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export function readDeployState(bot: Bot | undefined): DeployState {
+  const extension = bot?.extension?.find((e) => e.url === DEPLOY_STATE_URL);
+  const state: DeployState = {};
+  for (const part of extension?.extension ?? []) {
+    if (
+      part.valueString !== undefined &&
+      (part.url === 'codeSha256' ||
+        part.url === 'executableUrl' ||
+        part.url === 'sourceSha256' ||
+        part.url === 'preCommitSettingBefore')
+    ) {
+      state[part.url] = part.valueString;
+    }
+  }
+  return state;
+}
+
+export function deployStateExtension(state: DeployState): Extension {
+  const parts: Extension[] = [];
+  for (const key of ['codeSha256', 'executableUrl', 'sourceSha256', 'preCommitSettingBefore'] as const) {
+    const value = state[key];
+    if (value !== undefined) {
+      parts.push({ url: key, valueString: value });
+    }
+  }
+  return { url: DEPLOY_STATE_URL, extension: parts };
+}
+
+export interface BotSettings {
+  runtimeVersion: NonNullable<Bot['runtimeVersion']>;
+  auditEventTrigger: NonNullable<Bot['auditEventTrigger']>;
+  timeout?: number;
+}
+
+/** The Bot as deploy wants it: the managed fields over whatever else the stored Bot carries. */
+export function desiredBot(existing: Bot, settings: BotSettings, state: DeployState): Bot {
+  const others = (existing.extension ?? []).filter((e) => e.url !== DEPLOY_STATE_URL);
+  const bot: Bot = {
+    ...existing,
+    description: BOT_DESCRIPTION,
+    runtimeVersion: settings.runtimeVersion,
+    auditEventTrigger: settings.auditEventTrigger,
+    extension: [...others, deployStateExtension(state)],
+  };
+  if (settings.timeout !== undefined) {
+    bot.timeout = settings.timeout;
+  }
+  return bot;
+}
+
+export function desiredSubscription(botId: string): Subscription {
+  return {
+    resourceType: 'Subscription',
+    status: 'active',
+    reason: SUBSCRIPTION_REASON,
+    criteria: SUBSCRIPTION_CRITERIA,
+    channel: { type: 'rest-hook', endpoint: `Bot/${botId}`, payload: 'application/fhir+json' },
+    extension: [{ url: PRE_COMMIT_EXTENSION_URL, valueBoolean: true }],
+  };
+}
+
+export function isOurSubscription(subscription: Subscription, botId: string): boolean {
+  return (
+    subscription.channel?.endpoint === `Bot/${botId}` &&
+    subscription.extension?.some((e) => e.url === PRE_COMMIT_EXTENSION_URL) === true
+  );
+}
+
+/**
+ * For the ClientApplication of a SAS agenda software: Appointment create, read, search (the conditional PUT
+ * `Appointment?identifier=` is a search then a write) and update; nothing else. No `criteria`: a criteria such as
+ * `Appointment?_profile=…` would hide existing appointments from the conditional search, which would then create a
+ * duplicate. (Medplum adds read-only StructureDefinition and SearchParameter to every policy.)
+ */
+export function desiredAccessPolicy(): AccessPolicy {
+  return {
+    resourceType: 'AccessPolicy',
+    name: ACCESS_POLICY_NAME,
+    resource: [{ resourceType: 'Appointment', interaction: ['create', 'read', 'search', 'update'] }],
+  };
+}
+
+/** `4.3.10` ≤ `version`? Accepts Medplum's `5.0.10-abc1234` form; undefined when unreadable. */
+export function versionAtLeast(version: string | undefined, minimum: string): boolean | undefined {
+  const parse = (v: string): number[] | undefined => {
+    const match = /^v?(\d+)\.(\d+)\.(\d+)/.exec(v.trim());
+    return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : undefined;
+  };
+  const have = version ? parse(version) : undefined;
+  const need = parse(minimum);
+  if (!have || !need) {
+    return undefined;
+  }
+  for (let i = 0; i < 3; i++) {
+    const a = have[i] ?? 0;
+    const b = need[i] ?? 0;
+    if (a !== b) {
+      return a > b;
+    }
+  }
+  return true;
+}
