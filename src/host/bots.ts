@@ -22,7 +22,6 @@ import type {
   Project,
   ProjectMembership,
   ProjectSetting,
-  Reference,
   Resource,
   Subscription,
 } from '@medplum/fhirtypes';
@@ -75,7 +74,7 @@ export function createPreCommitHook(options: BotRunnerOptions) {
         resource,
         subscription,
         context: { interaction },
-        getPreviousResource: async () => undefined,
+        getPreviousResource: () => Promise.resolve(undefined),
       });
       if (!matches) {
         continue;
@@ -84,7 +83,7 @@ export function createPreCommitHook(options: BotRunnerOptions) {
       if (!url?.startsWith('Bot/')) {
         continue;
       }
-      const bot = await repo.readReference<Bot>({ reference: url } as Reference<Bot>);
+      const bot = await repo.readReference<Bot>({ reference: url });
       const runAs = await repo.searchOne<ProjectMembership>({
         resourceType: 'ProjectMembership',
         filters: [{ code: 'profile', operator: Operator.EQUALS, value: getReferenceString(bot) }],
@@ -129,7 +128,7 @@ async function executeBot(
   if (!codeUrl.startsWith('Binary/')) {
     return { success: false, logResult: 'Executable code is not a Binary' };
   }
-  const binary = await options.repo.readReference<Binary>({ reference: codeUrl } as Reference<Binary>);
+  const binary = await options.repo.readReference<Binary>({ reference: codeUrl });
   const code = Buffer.from(binary.data ?? '', 'base64').toString('utf8');
   const secrets: Record<string, ProjectSetting> = Object.fromEntries((project.secret ?? []).map((s) => [s.name, s]));
   return runInVmContext({

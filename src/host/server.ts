@@ -1,7 +1,7 @@
 // The embedded host: Medplum's own FhirRouter + MemoryRepository behind node:http, made to behave like a Medplum
 // server where the plugin depends on it (validation, pre-commit bots, statuses and headers, unknown search
 // parameters, the admin endpoints the installer calls), with the SAS HTTP layer (src/http/sas-layer.ts) in front.
-import type { WithId } from '@medplum/core';
+import type { MedplumClient, WithId } from '@medplum/core';
 import {
   ContentType,
   MEDPLUM_VERSION,
@@ -68,7 +68,7 @@ export interface StartOptions {
   token?: string;
   log?: (line: string) => void;
   /** Installs sas-guard once the server listens (default: src/deploy/installer.ts). Ignored when bare. */
-  install?: (medplum: import('@medplum/core').MedplumClient) => Promise<unknown>;
+  install?: (medplum: MedplumClient) => Promise<unknown>;
 }
 
 export interface RunningHost {
@@ -279,8 +279,8 @@ export async function start(options: StartOptions = {}): Promise<RunningHost> {
     resourceType: 'ProjectMembership',
     id: randomUUID(),
     project: projectRef,
-    user: systemAuthor as ProjectMembership['user'],
-    profile: systemAuthor as ProjectMembership['profile'],
+    user: systemAuthor,
+    profile: systemAuthor,
     admin: true,
     meta: { project: project.id, author: systemAuthor },
   });
@@ -361,8 +361,8 @@ export async function start(options: StartOptions = {}): Promise<RunningHost> {
     await repo.createResource<ProjectMembership>({
       resourceType: 'ProjectMembership',
       project: projectRef,
-      user: createReference(bot) as ProjectMembership['user'],
-      profile: createReference(bot) as ProjectMembership['profile'],
+      user: createReference(bot),
+      profile: createReference(bot),
     });
     return { status: 201, headers: { 'content-type': ContentType.FHIR_JSON }, body: jsonBody(bot) };
   }
@@ -572,8 +572,8 @@ export async function start(options: StartOptions = {}): Promise<RunningHost> {
   };
 
   if (!options.bare) {
-    const { MedplumClient } = await import('@medplum/core');
-    const medplum = new MedplumClient({ baseUrl: rootUrl, fetch: globalThis.fetch });
+    const { MedplumClient: Client } = await import('@medplum/core');
+    const medplum = new Client({ baseUrl: rootUrl, fetch: globalThis.fetch });
     if (token) {
       medplum.setAccessToken(token);
     }
@@ -583,14 +583,14 @@ export async function start(options: StartOptions = {}): Promise<RunningHost> {
   return running;
 }
 
-type Installer = (medplum: import('@medplum/core').MedplumClient) => Promise<unknown>;
+type Installer = (medplum: MedplumClient) => Promise<unknown>;
 
 /** src/deploy/installer.ts, loaded lazily so that a bare host never depends on it. */
 async function loadInstaller(log: (line: string) => void): Promise<Installer> {
   const specifier = '../deploy/installer.ts';
   const module = (await import(specifier)) as {
     installSasGuard?: (
-      medplum: import('@medplum/core').MedplumClient,
+      medplum: MedplumClient,
       options?: { dryRun?: boolean; log?: (line: string) => void },
     ) => Promise<unknown>;
   };
