@@ -217,7 +217,7 @@ async function installConformance(
   desired: ConformanceResource[],
   existing: Map<ConformanceType, WithId<ConformanceResource>[]>,
 ): Promise<void> {
-  const writes = desired.map(async (resource) => {
+  const writes = desired.map(async (resource): Promise<InstallItem> => {
     const type = resource.resourceType;
     const url = resource.url ?? '';
     const matches = (existing.get(type) ?? []).filter((r) => r.url === url);
