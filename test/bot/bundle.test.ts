@@ -92,7 +92,7 @@ test('malformed input never throws anything but a business-rule OperationOutcome
   await fc.assert(
     fc.asyncProperty(fc.constantFrom(...fields), fc.jsonValue(), fc.nat(), async (field, value, n) => {
       const appointment = { ...appointmentWithIdentifier(`fuzz-${n}`), [field]: value };
-      const result = await execute(asAuthoredInput(appointment as Appointment, `vm-fuzz-${n}`));
+      const result = await execute(asAuthoredInput(appointment, `vm-fuzz-${n}`));
       if (!result.success) {
         expect(result.returnValue).toMatchObject({ resourceType: 'OperationOutcome', id: 'business-rule' });
         expect(result.logResult).not.toContain('Unhandled error: TypeError');
