@@ -99,7 +99,7 @@ export function createPreCommitHook(options: BotRunnerOptions) {
       }
       const result = await executeBot(options, project, bot, resource, headers);
       if (!result.success) {
-        log(`Bot/${bot.id} failed on ${resource.resourceType}/${resource.id}: ${result.logResult.slice(0, 2000)}`);
+        log(`Bot/${bot.id} refused ${resource.resourceType}/${resource.id}: ${result.logResult.slice(0, 300)}`);
         throw new OperationOutcomeError(normalizeOperationOutcome(result.returnValue));
       }
       return result.returnValue;

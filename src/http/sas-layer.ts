@@ -141,6 +141,26 @@ export function sasTransformRequest(request: GenericRequest, options: SasLayerOp
   return { action: 'forward', request: rewritten, context };
 }
 
+/**
+ * Whether sasTransformResponse may change a response of this status and headers. A reverse proxy (src/gateway)
+ * buffers only these and streams every other response through untouched.
+ */
+export function sasResponseNeedsBody(
+  status: number,
+  headers: Record<string, string>,
+  context: SasRequestContext,
+): boolean {
+  if (status >= 400) {
+    return true;
+  }
+  return (
+    context.write &&
+    context.resourceType === 'Appointment' &&
+    (status === 200 || status === 201) &&
+    !headers.location
+  );
+}
+
 export function sasTransformResponse(
   response: GenericResponse,
   context: SasRequestContext,
