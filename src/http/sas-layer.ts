@@ -154,10 +154,7 @@ export function sasResponseNeedsBody(
     return true;
   }
   return (
-    context.write &&
-    context.resourceType === 'Appointment' &&
-    (status === 200 || status === 201) &&
-    !headers.location
+    context.write && context.resourceType === 'Appointment' && (status === 200 || status === 201) && !headers.location
   );
 }
 
