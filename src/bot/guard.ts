@@ -22,7 +22,8 @@ function isNotFound(error: unknown): boolean {
 
 async function readPrevious(medplum: MedplumClient, id: string): Promise<Appointment | undefined> {
   try {
-    return await medplum.readResource('Appointment', id, { cache: 'no-cache' });
+    // `X-Medplum: extended` keeps meta.author in the answer (OW-1 falls back to it when no owner tag was recorded).
+    return await medplum.readResource('Appointment', id, { cache: 'no-cache', headers: { 'X-Medplum': 'extended' } });
   } catch (error) {
     if (isNotFound(error)) {
       return undefined;
