@@ -10,11 +10,14 @@ export class DeployError extends Error {
   }
 }
 
+const NETWORK_CODE =
+  /^(E(CONN|HOST|NET|AI_|TIMEDOUT|NOTFOUND|PIPE|PROTO)|UND_ERR_|CERT_|ERR_TLS|DEPTH_ZERO|SELF_SIGNED)/;
+
 function networkCode(err: unknown): string | undefined {
   let current: unknown = err;
   for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
     const code = (current as Error & { code?: unknown }).code;
-    if (typeof code === 'string' && /^E[A-Z]+/.test(code)) {
+    if (typeof code === 'string' && NETWORK_CODE.test(code)) {
       return code;
     }
     current = current.cause;

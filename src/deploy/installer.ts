@@ -699,7 +699,7 @@ export async function installSasGuard(medplum: MedplumClient, options: InstallOp
   const botCreated = run.items.some((i) => i.kind === 'Bot' && i.action === 'created');
   const [subscription] = await Promise.all([
     installSubscription(run, bot),
-    bot && !run.dryRun ? checkBotMembership(run, bot, botCreated) : Promise.resolve(),
+    bot ? checkBotMembership(run, bot, botCreated) : Promise.resolve(),
   ]);
 
   // Configuration, then the project setting last: the bot and its Subscription are ready before pre-commit turns on.

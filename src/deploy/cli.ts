@@ -1,0 +1,208 @@
+// `sas-guard deploy` (`npm run deploy`): installs sas-guard into the Medplum project of the medplum CLI's credentials,
+// idempotently; `--dry-run` prints the plan; `--uninstall` removes what deploy installed. Errors end with one line and a
+// non-zero exit, never a stack.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_BOT_NAME } from './desired.ts';
+import { connect, loadDotEnv } from './env.ts';
+import { DeployError, describeError } from './errors.ts';
+import { formatReport } from './format.ts';
+import { installSasGuard, uninstallSasGuard } from './installer.ts';
+import type { GuardDeployConfig, InstallReport } from './types.ts';
+
+export const DEPLOY_USAGE = `Usage: sas-guard deploy [options]      (npm run deploy -- [options])
+
+Installs into the Medplum project of the given credentials, each step idempotent (created / updated / unchanged):
+the SAS StructureDefinitions and ValueSets, the pre-commit bot (created with its ProjectMembership, code saved and
+deployed), its Subscription, its configuration (project secrets), the project setting preCommitSubscriptionsEnabled,
+and an AccessPolicy for SAS client applications; then a smoke test (a violation must answer 422, a valid appointment
+201; both deleted).
+
+Connection (environment or .env, as the medplum CLI): MEDPLUM_BASE_URL, and MEDPLUM_CLIENT_ID + MEDPLUM_CLIENT_SECRET
+(a project admin client) or MEDPLUM_CLIENT_ACCESS_TOKEN; optional MEDPLUM_FHIR_URL_PATH, MEDPLUM_TOKEN_URL.
+Bot configuration (environment, .env or flags; unset = leave the project's secret as it is, empty = remove it):
+SAS_GUARD_LANGUAGE (fr|en), SAS_GUARD_SEVERITIES (JSON rule id → error|warning|off), SAS_GUARD_TRUSTED_AUTHORS.
+
+Options:
+  --dry-run                     print the plan, change nothing
+  --uninstall                   remove what deploy installed (and only that)
+  --force                       with --uninstall: delete the AccessPolicy even if memberships still use it
+  --no-smoke-test               skip the final 422/201 test
+  --no-project-setting          do not turn on the project setting preCommitSubscriptionsEnabled
+  --no-access-policy            do not install the AccessPolicy for SAS clients
+  --audit-event-trigger <t>     on-error (default) | always | on-output | never   (env SAS_GUARD_AUDIT_EVENT_TRIGGER)
+  --runtime-version <r>         vmcontext (default) | awslambda                   (env SAS_GUARD_RUNTIME_VERSION)
+  --language <fr|en>            SAS_GUARD_LANGUAGE
+  --severities <json>           SAS_GUARD_SEVERITIES
+  --trusted-authors <refs>      SAS_GUARD_TRUSTED_AUTHORS
+  --medplum-config <path>       medplum.config.json to update with the bot id (default ./medplum.config.json)
+  --no-write-config             leave medplum.config.json and the bot's dist file alone
+  --json                        print the report as JSON
+  -v, --verbose                 print each item as it is decided
+  -h, --help                    this help
+`;
+
+const ITEM_LINE = /^(created|updated|unchanged|deleted|absent|kept|would \w+)\s/;
+const TRIGGERS = ['always', 'never', 'on-error', 'on-output'] as const;
+const RUNTIMES = ['vmcontext', 'awslambda'] as const;
+
+function oneOf<T extends string>(what: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined || value === '') {
+    return fallback;
+  }
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new DeployError(`${what} must be one of ${allowed.join(', ')} (got "${value}")`);
+  }
+  return value as T;
+}
+
+interface BotConfigEntry {
+  name: string;
+  id?: string;
+  source?: string;
+  dist?: string;
+}
+
+/** Keeps medplum.config.json pointing at the deployed bot (so `npx medplum bot deploy <name>` redeploys it). */
+function updateMedplumConfig(
+  path: string,
+  botName: string,
+  botId: string,
+  code: string | undefined,
+  log: (line: string) => void,
+): void {
+  if (!existsSync(path)) {
+    log(`${path} not found: medplum CLI config not updated`);
+    return;
+  }
+  const text = readFileSync(path, 'utf8');
+  const config = JSON.parse(text) as { bots?: BotConfigEntry[] };
+  const entry = config.bots?.find((bot) => bot.name === botName);
+  if (!entry) {
+    log(`${path} has no bot named ${botName}: not updated`);
+    return;
+  }
+  if (entry.id !== botId) {
+    entry.id = botId;
+    writeFileSync(path, JSON.stringify(config, null, 2) + '\n', 'utf8');
+    log(`${path}: bot ${botName} id set to ${botId || '""'}`);
+  }
+  if (code !== undefined && entry.dist) {
+    const dist = resolve(dirname(path), entry.dist);
+    if (!existsSync(dist) || readFileSync(dist, 'utf8') !== code) {
+      mkdirSync(dirname(dist), { recursive: true });
+      writeFileSync(dist, code, 'utf8');
+      log(`${dist}: bundle written (what \`npx medplum bot deploy ${botName}\` sends)`);
+    }
+  }
+}
+
+function deployConfig(
+  values: { language?: string; severities?: string; 'trusted-authors'?: string },
+  env: NodeJS.ProcessEnv,
+): GuardDeployConfig | undefined {
+  const config: GuardDeployConfig = {
+    language: values.language ?? env.SAS_GUARD_LANGUAGE,
+    severities: values.severities ?? env.SAS_GUARD_SEVERITIES,
+    trustedAuthors: values['trusted-authors'] ?? env.SAS_GUARD_TRUSTED_AUTHORS,
+  };
+  return Object.values(config).some((v) => v !== undefined) ? config : undefined;
+}
+
+/** Runs `sas-guard deploy`; resolves to the exit code (0 ready, 1 error, 2 installed but a check failed). */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let baseUrl = env.MEDPLUM_BASE_URL;
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      allowPositionals: false,
+      options: {
+        'dry-run': { type: 'boolean' },
+        uninstall: { type: 'boolean' },
+        force: { type: 'boolean' },
+        'no-smoke-test': { type: 'boolean' },
+        'no-project-setting': { type: 'boolean' },
+        'no-access-policy': { type: 'boolean' },
+        'audit-event-trigger': { type: 'string' },
+        'runtime-version': { type: 'string' },
+        language: { type: 'string' },
+        severities: { type: 'string' },
+        'trusted-authors': { type: 'string' },
+        'medplum-config': { type: 'string' },
+        'no-write-config': { type: 'boolean' },
+        json: { type: 'boolean' },
+        verbose: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      console.log(DEPLOY_USAGE);
+      return 0;
+    }
+    loadDotEnv(env);
+    baseUrl = env.MEDPLUM_BASE_URL;
+    const auditEventTrigger = oneOf(
+      '--audit-event-trigger',
+      values['audit-event-trigger'] ?? env.SAS_GUARD_AUDIT_EVENT_TRIGGER,
+      TRIGGERS,
+      'on-error',
+    );
+    const runtimeVersion = oneOf(
+      '--runtime-version',
+      values['runtime-version'] ?? env.SAS_GUARD_RUNTIME_VERSION,
+      RUNTIMES,
+      'vmcontext',
+    );
+    const json = values.json === true;
+    const verbose = values.verbose === true;
+    // Item lines make up the final table: shown as progress only with --verbose.
+    const log = json
+      ? (): void => undefined
+      : (line: string): void => {
+          if (verbose || !ITEM_LINE.test(line)) {
+            console.log(`  ${line}`);
+          }
+        };
+    const configPath = resolve(values['medplum-config'] ?? 'medplum.config.json');
+    const writeConfig = values['no-write-config'] !== true;
+    const dryRun = values['dry-run'] === true;
+
+    const connection = await connect(env);
+    baseUrl = connection.baseUrl;
+    let report: InstallReport;
+    if (values.uninstall) {
+      report = await uninstallSasGuard(connection.medplum, { dryRun, log, force: values.force === true });
+      if (!dryRun && writeConfig) {
+        updateMedplumConfig(configPath, DEFAULT_BOT_NAME, '', undefined, log);
+      }
+    } else {
+      const { bundleBot } = await import('../build/bot-bundle.ts');
+      const botCode = await bundleBot(DEFAULT_BOT_NAME);
+      report = await installSasGuard(connection.medplum, {
+        dryRun,
+        log,
+        botCode,
+        smokeTest: values['no-smoke-test'] !== true,
+        config: deployConfig(values, env),
+        auditEventTrigger,
+        runtimeVersion,
+        enablePreCommitSetting: values['no-project-setting'] !== true,
+        accessPolicy: values['no-access-policy'] !== true,
+      });
+      if (!dryRun && writeConfig && report.botId) {
+        updateMedplumConfig(configPath, DEFAULT_BOT_NAME, report.botId, botCode, log);
+      }
+    }
+    console.log(json ? JSON.stringify(report, null, 2) : '\n' + formatReport(report));
+    return report.ok ? 0 : 2;
+  } catch (err) {
+    const parseError = (err as { code?: unknown } | undefined)?.code;
+    const { message, hint } =
+      typeof parseError === 'string' && parseError.startsWith('ERR_PARSE_ARGS')
+        ? { message: (err as Error).message, hint: 'see sas-guard deploy --help' }
+        : describeError(err, baseUrl);
+    console.error(`sas-guard deploy: ${message}${hint ? ` — ${hint}` : ''}`.replace(/\s*\n\s*/g, ' '));
+    return 1;
+  }
+}
