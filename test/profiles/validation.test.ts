@@ -1,6 +1,12 @@
 // The generated profiles as Medplum's own validator (validateResource of @medplum/core) enforces them.
 import { OperationOutcomeError, validateResource } from '@medplum/core';
-import type { Appointment, Extension, Identifier, StructureDefinition } from '@medplum/fhirtypes';
+import type {
+  Appointment,
+  Extension,
+  Identifier,
+  OperationOutcomeIssue,
+  StructureDefinition,
+} from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ALL_SAS_PROFILE_URLS,
@@ -149,123 +155,123 @@ describe('FrAppointmentSAS accepts the fixtures', () => {
   });
 });
 
+const cases: [string, (a: Appointment) => void, string, RegExp][] = [
+  ['missing identifier', (a) => delete a.identifier, 'Appointment.identifier', /Missing required property/],
+  [
+    'repeated identifier',
+    (a) => a.identifier?.push({ system: 'urn:oid:1.2.3', value: 'other' }),
+    'Appointment.identifier',
+    /expected 1\.\.1, but found 2/,
+  ],
+  [
+    'identifier without system',
+    (a) => delete a.identifier?.[0]?.system,
+    'Appointment.identifier[0].system',
+    /Missing required property/,
+  ],
+  [
+    'identifier without value',
+    (a) => delete a.identifier?.[0]?.value,
+    'Appointment.identifier[0].value',
+    /Missing required property/,
+  ],
+  ['missing start', (a) => delete a.start, 'Appointment.start', /Missing required property/],
+  ['missing end', (a) => delete a.end, 'Appointment.end', /Missing required property/],
+  ['operator missing (no extension)', (a) => delete a.extension, 'Appointment.extension', /Missing required/],
+  [
+    'operator missing (another extension instead)',
+    (a) => (a.extension = [{ url: 'http://example.org/other', valueString: 'x' }]),
+    'Appointment.extension',
+    /slice 'appointmentOperator': expected 1\.\.1, but found 0/,
+  ],
+  [
+    'operator twice',
+    (a) => a.extension?.push(structuredClone(operator(a))),
+    'Appointment.extension',
+    /expected 1\.\.1, but found 2/,
+  ],
+  [
+    'operator value not a Reference',
+    (a) => (a.extension = [{ url: OPERATOR_EXTENSION_URL, valueString: '3456780581/11242343' }]),
+    'Appointment.extension[0]',
+    /sas-op-1/,
+  ],
+  [
+    'operator identifier without system',
+    (a) => delete operatorIdentifier(a).system,
+    'Appointment.extension[0]',
+    /sas-op-2/,
+  ],
+  [
+    'operator identifier without value',
+    (a) => delete operatorIdentifier(a).value,
+    'Appointment.extension[0]',
+    /sas-op-2/,
+  ],
+  [
+    'operator identifier without type',
+    (a) => delete operatorIdentifier(a).type,
+    'Appointment.extension[0]',
+    /sas-op-3/,
+  ],
+  [
+    'operator type coding from another CodeSystem',
+    (a) =>
+      (operatorIdentifier(a).type = {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'PRN' }],
+      }),
+    'Appointment.extension[0]',
+    /sas-op-3/,
+  ],
+  [
+    'operator type with two codings',
+    (a) =>
+      operatorIdentifier(a).type?.coding?.push({
+        system: 'http://interopsante.org/fhir/CodeSystem/fr-v2-0203',
+        code: 'INTRN',
+      }),
+    'Appointment.extension[0]',
+    /sas-op-3/,
+  ],
+  [
+    'a second, unrelated extension',
+    (a) => a.extension?.push({ url: 'http://example.org/other', valueString: 'x' }),
+    'Appointment.extension',
+    /expected 1\.\.1, but found 2/,
+  ],
+  [
+    'PS identifier with another system',
+    (a) => (psIdentifier(a).system = 'urn:oid:1.2.250.1.71.4.2.2'),
+    'Appointment.participant.actor.identifier.system',
+    /did not match expected pattern/,
+  ],
+  [
+    'PS identifier with another type',
+    (a) =>
+      (psIdentifier(a).type = {
+        coding: [{ system: 'http://interopsante.org/fhir/CodeSystem/fr-v2-0203', code: 'INTRN' }],
+      }),
+    'Appointment.participant.actor.identifier.type',
+    /did not match expected pattern/,
+  ],
+  [
+    'PS identifier without type',
+    (a) => delete psIdentifier(a).type,
+    'Appointment.participant[0].actor.identifier.type',
+    /Missing required property/,
+  ],
+  [
+    'PS identifier without value',
+    (a) => delete psIdentifier(a).value,
+    'Appointment.participant[0].actor.identifier.value',
+    /Missing required property/,
+  ],
+];
+
 // Expressions are Medplum's own: a missing property is reported with the array index of its parent
 // (Appointment.participant[0].actor...), a value that does not match a fixed/pattern value without it
 // (Appointment.participant.actor...), and an invariant on Appointment.extension at the extension (extension[0]).
 describe('FrAppointmentSAS structural constraints', () => {
-  const cases: [string, (a: Appointment) => void, string, RegExp][] = [
-    ['missing identifier', (a) => delete a.identifier, 'Appointment.identifier', /Missing required property/],
-    [
-      'repeated identifier',
-      (a) => a.identifier?.push({ system: 'urn:oid:1.2.3', value: 'other' }),
-      'Appointment.identifier',
-      /expected 1\.\.1, but found 2/,
-    ],
-    [
-      'identifier without system',
-      (a) => delete a.identifier?.[0]?.system,
-      'Appointment.identifier[0].system',
-      /Missing required property/,
-    ],
-    [
-      'identifier without value',
-      (a) => delete a.identifier?.[0]?.value,
-      'Appointment.identifier[0].value',
-      /Missing required property/,
-    ],
-    ['missing start', (a) => delete a.start, 'Appointment.start', /Missing required property/],
-    ['missing end', (a) => delete a.end, 'Appointment.end', /Missing required property/],
-    ['operator missing (no extension)', (a) => delete a.extension, 'Appointment.extension', /Missing required/],
-    [
-      'operator missing (another extension instead)',
-      (a) => (a.extension = [{ url: 'http://example.org/other', valueString: 'x' }]),
-      'Appointment.extension',
-      /slice 'appointmentOperator': expected 1\.\.1, but found 0/,
-    ],
-    [
-      'operator twice',
-      (a) => a.extension?.push(structuredClone(operator(a))),
-      'Appointment.extension',
-      /expected 1\.\.1, but found 2/,
-    ],
-    [
-      'operator value not a Reference',
-      (a) => (a.extension = [{ url: OPERATOR_EXTENSION_URL, valueString: '3456780581/11242343' }]),
-      'Appointment.extension[0]',
-      /sas-op-1/,
-    ],
-    [
-      'operator identifier without system',
-      (a) => delete operatorIdentifier(a).system,
-      'Appointment.extension[0]',
-      /sas-op-2/,
-    ],
-    [
-      'operator identifier without value',
-      (a) => delete operatorIdentifier(a).value,
-      'Appointment.extension[0]',
-      /sas-op-2/,
-    ],
-    [
-      'operator identifier without type',
-      (a) => delete operatorIdentifier(a).type,
-      'Appointment.extension[0]',
-      /sas-op-3/,
-    ],
-    [
-      'operator type coding from another CodeSystem',
-      (a) =>
-        (operatorIdentifier(a).type = {
-          coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'PRN' }],
-        }),
-      'Appointment.extension[0]',
-      /sas-op-3/,
-    ],
-    [
-      'operator type with two codings',
-      (a) =>
-        operatorIdentifier(a).type?.coding?.push({
-          system: 'http://interopsante.org/fhir/CodeSystem/fr-v2-0203',
-          code: 'INTRN',
-        }),
-      'Appointment.extension[0]',
-      /sas-op-3/,
-    ],
-    [
-      'a second, unrelated extension',
-      (a) => a.extension?.push({ url: 'http://example.org/other', valueString: 'x' }),
-      'Appointment.extension',
-      /expected 1\.\.1, but found 2/,
-    ],
-    [
-      'PS identifier with another system',
-      (a) => (psIdentifier(a).system = 'urn:oid:1.2.250.1.71.4.2.2'),
-      'Appointment.participant.actor.identifier.system',
-      /did not match expected pattern/,
-    ],
-    [
-      'PS identifier with another type',
-      (a) =>
-        (psIdentifier(a).type = {
-          coding: [{ system: 'http://interopsante.org/fhir/CodeSystem/fr-v2-0203', code: 'INTRN' }],
-        }),
-      'Appointment.participant.actor.identifier.type',
-      /did not match expected pattern/,
-    ],
-    [
-      'PS identifier without type',
-      (a) => delete psIdentifier(a).type,
-      'Appointment.participant[0].actor.identifier.type',
-      /Missing required property/,
-    ],
-    [
-      'PS identifier without value',
-      (a) => delete psIdentifier(a).value,
-      'Appointment.participant[0].actor.identifier.value',
-      /Missing required property/,
-    ],
-  ];
-
   for (const [name, breakIt, expression, text] of cases) {
     it(`rejects: ${name}`, () => {
       // Cancelled: the base R4 invariant app-3 lets a cancelled appointment omit start/end, the profile does not.
@@ -328,16 +334,55 @@ describe('SOS Médecins profile', () => {
 });
 
 describe('createProfileValidator', () => {
-  it('returns the issues instead of throwing', () => {
-    const validate = createProfileValidator(sas);
-    expect(validate(bookedAppointment()).filter((i) => i.severity === 'error')).toEqual([]);
-    const broken = bookedAppointment();
-    delete broken.start;
-    const issues = validate(broken);
-    expect(issues.some((i) => i.severity === 'error' && i.expression?.includes('Appointment.start'))).toBe(true);
+  const simplify = (issues: OperationOutcomeIssue[]): Problem[] =>
+    issues.map((i) => ({ code: i.code, expression: i.expression?.join(','), text: i.details?.text }));
+
+  it('returns the issues instead of throwing, in both parse modes', () => {
+    for (const parse of ['once', 'every-call'] as const) {
+      const validate = createProfileValidator(sas, { parse });
+      expect(validate(bookedAppointment()).filter((i) => i.severity === 'error')).toEqual([]);
+      const broken = bookedAppointment();
+      delete broken.start;
+      const issues = validate(broken);
+      expect(issues.some((i) => i.severity === 'error' && i.expression?.includes('Appointment.start'))).toBe(true);
+    }
   });
 
-  it('refuses a StructureDefinition without snapshot', () => {
+  it('parsed once reports exactly what validateResource(resource, { profile }) reports, case by case', () => {
+    const fixtures: [string, () => Appointment, StructureDefinition][] = [
+      ['booked', bookedAppointment, sas],
+      ['cancelled', cancelledAppointment, sas],
+      ['page body', pageCreateBody, sas],
+      ['sos pending', sosPendingAppointment, sos],
+      ['sos pending against FrAppointmentSAS', sosPendingAppointment, sas],
+      ...cases.map(([name, breakIt]): [string, () => Appointment, StructureDefinition] => [
+        name,
+        () => {
+          const a = cancelledAppointment();
+          breakIt(a);
+          return a;
+        },
+        sas,
+      ]),
+    ];
+    const once = new Map([sas, sos].map((sd) => [sd, createProfileValidator(sd)]));
+    for (const [name, make, profile] of fixtures) {
+      const expected = simplify(createProfileValidator(profile, { parse: 'every-call' })(make()));
+      expect(simplify(once.get(profile)?.(make()) ?? []), name).toEqual(expected);
+    }
+  });
+
+  it('leaves the base Appointment type alone', () => {
+    createProfileValidator(sas);
+    const plain = bookedAppointment();
+    delete plain.identifier;
+    delete plain.extension;
+    expect(() => validateResource(plain)).not.toThrow();
+  });
+
+  it('rejects another resource type, and a StructureDefinition without snapshot', () => {
+    const validate = createProfileValidator(sas);
+    expect(validate({ resourceType: 'Patient' }).map((i) => i.severity)).toEqual(['error']);
     const { snapshot: _snapshot, ...differentialOnly } = sas;
     expect(() => createProfileValidator(differentialOnly)).toThrow(/no snapshot/);
   });
