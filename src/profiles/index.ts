@@ -1,5 +1,6 @@
 // The SAS conformance resources compiled by scripts/build-profiles.ts (profiles/generated/), and what it takes to
 // validate with them in process through @medplum/core.
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -106,7 +107,7 @@ export interface ProfileValidatorOptions {
  * Parsing the profile costs about ten times the validation itself, and validateResource(resource, { profile }) parses
  * it on every call; @medplum/core 5.2.13 exports no validator taking a parsed schema. With parse 'once', the schema
  * is parsed here and registered in core's data-type map (getAllDataTypes(), the live map) under a private name
- * (`sas-guard-profile:<url>`), and each call validates the resource as that type with validateTypedValue. Only that
+ * (`sas-guard-profile:<url>#<content hash>`), and each call validates the resource as that type with validateTypedValue. Only that
  * key is added: the profile's inner types are not registered, so the base R4 types are untouched. The tests check
  * that both modes report the same issues.
  */
@@ -121,7 +122,10 @@ export function createProfileValidator(
   if (options.parse === 'every-call') {
     validate = (resource) => validateResource(resource, { profile: sd });
   } else {
-    const typeName = `sas-guard-profile:${sd.url}`;
+    // Keyed by content, so validators of different versions of one URL do not share a schema, and re-creating a
+    // validator for the same StructureDefinition replaces its entry instead of adding one.
+    const fingerprint = createHash('sha256').update(JSON.stringify(sd)).digest('hex').slice(0, 16);
+    const typeName = `sas-guard-profile:${sd.url}#${fingerprint}`;
     getAllDataTypes()[typeName] = parseStructureDefinition(sd);
     validate = (resource) => {
       if (resource.resourceType !== sd.type) {
