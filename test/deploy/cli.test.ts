@@ -1,0 +1,126 @@
+// `node src/cli/sas-guard.ts deploy` as a process: a bare host then `deploy` installs (what `npm start -- --bare` then
+// `npm run deploy` does); failures end with one line on stderr, a non-zero exit and no stack.
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { RunningHost } from '../../src/host/server.ts';
+import { start } from '../../src/host/server.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const CLI = join(ROOT, 'src', 'cli', 'sas-guard.ts');
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI with only the variables given (plus PATH/HOME), from an empty directory (no .env). */
+function runCli(args: string[], env: Record<string, string>, cwd: string): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function expectOneLineError(result: Result, pattern: RegExp): void {
+  expect(result.code, result.stdout + result.stderr).toBe(1);
+  const lines = result.stderr.trim().split('\n');
+  expect(lines, result.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^sas-guard deploy: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(result.stderr + result.stdout).not.toMatch(/\n\s+at /);
+}
+
+let dir: string;
+let host: RunningHost;
+let secured: RunningHost;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sas-guard-deploy-'));
+  copyFileSync(join(ROOT, 'medplum.config.json'), join(dir, 'medplum.config.json'));
+  host = await start({ bare: true, port: 0, log: () => undefined });
+  secured = await start({ bare: true, port: 0, token: 'right-token', log: () => undefined });
+});
+
+afterAll(async () => {
+  await host.close();
+  await secured.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('sas-guard deploy (process)', () => {
+  test('bare host then deploy: installs, smoke test passes, medplum.config.json gets the bot id; again: unchanged', async () => {
+    const env = { MEDPLUM_BASE_URL: host.url };
+    const first = await runCli(['deploy'], env, dir);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^created\s+Bot\s+sas-appointment-guard/m);
+    expect(first.stdout).toMatch(/Smoke test: passed/);
+    const config = JSON.parse(readFileSync(join(dir, 'medplum.config.json'), 'utf8')) as { bots: { id: string }[] };
+    expect(config.bots[0]?.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(readFileSync(join(dir, 'dist', 'bots', 'sas-appointment-guard.js'), 'utf8')).toContain(
+      'Object.assign(exports, module.exports);',
+    );
+
+    const second = await runCli(['deploy', '--no-smoke-test'], env, dir);
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(second.stdout).toMatch(/\d+ unchanged in \d+ ms/);
+    expect(second.stdout).not.toMatch(/^(created|updated)\s/m);
+
+    const json = await runCli(['deploy', '--dry-run', '--json'], env, dir);
+    const report = JSON.parse(json.stdout) as { mode: string; items: { action: string }[] };
+    expect(report.mode).toBe('dry-run');
+    expect(new Set(report.items.map((i) => i.action))).toEqual(new Set(['unchanged']));
+
+    const removed = await runCli(['deploy', '--uninstall'], env, dir);
+    expect(removed.code, removed.stdout + removed.stderr).toBe(0);
+    expect(removed.stdout).toMatch(/^deleted\s+Bot\s+sas-appointment-guard/m);
+  });
+
+  test('unreachable server: one line, exit 1, no stack', async () => {
+    const result = await runCli(['deploy'], { MEDPLUM_BASE_URL: 'http://127.0.0.1:9/' }, dir);
+    expectOneLineError(result, /cannot reach the Medplum server at http:\/\/127\.0\.0\.1:9\//);
+  });
+
+  test('bad access token: one line, exit 1, no stack', async () => {
+    const result = await runCli(
+      ['deploy'],
+      { MEDPLUM_BASE_URL: secured.url, MEDPLUM_CLIENT_ACCESS_TOKEN: 'wrong-token' },
+      dir,
+    );
+    expectOneLineError(result, /authentication failed/);
+  });
+
+  test('no MEDPLUM_BASE_URL, a bad flag, a bad configuration: one line each', async () => {
+    expectOneLineError(await runCli(['deploy'], {}, dir), /MEDPLUM_BASE_URL is not set/);
+    expectOneLineError(await runCli(['deploy', '--bogus'], { MEDPLUM_BASE_URL: host.url }, dir), /--bogus/);
+    expectOneLineError(
+      await runCli(['deploy'], { MEDPLUM_BASE_URL: host.url, SAS_GUARD_LANGUAGE: 'de' }, dir),
+      /SAS_GUARD_LANGUAGE/,
+    );
+  });
+
+  test('the right token works; the dispatcher lists its commands', async () => {
+    const ok = await runCli(
+      ['deploy', '--dry-run'],
+      { MEDPLUM_BASE_URL: secured.url, MEDPLUM_CLIENT_ACCESS_TOKEN: 'right-token' },
+      dir,
+    );
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/would create\s+Bot/);
+    const help = await runCli(['--help'], {}, dir);
+    expect(help.stdout).toMatch(/deploy\s+install sas-guard/);
+    const unknown = await runCli(['nope'], {}, dir);
+    expect(unknown.code).toBe(1);
+  });
+});
