@@ -22,23 +22,14 @@ import type {
   ValueSet,
 } from '@medplum/fhirtypes';
 
-/** FrAppointmentSAS, canonical URL. */
-export const SAS_PROFILE_URL = 'http://sas.fr/fhir/StructureDefinition/FrAppointmentSAS';
-/** FrAppointmentSAS as senders also name it (the guide's "Mise à jour" page, a spec snippet). */
-export const SAS_PROFILE_URL_INTEROPSANTE = 'http://interopsante.org/fhir/StructureDefinition/FrAppointmentSAS';
-/** FrAppointmentSAS under the IG publisher's canonical. */
-export const SAS_PROFILE_URL_ESANTE = 'https://interop.esante.gouv.fr/ig/fhir/sas/StructureDefinition/FrAppointmentSAS';
-/** SOS Médecins profile (the PS may not be known yet). */
-export const SOS_PROFILE_URL = 'https://interop.esante.gouv.fr/ig/fhir/sas/StructureDefinition/sas-sos-appointment';
-/** The FR Core extension naming who booked the appointment. */
-export const OPERATOR_EXTENSION_URL = 'http://interopsante.org/fhir/StructureDefinition/FrAppointmentOperator';
-/** Every profile URL a SAS appointment may name in meta.profile, each with its own StructureDefinition. */
-export const ALL_SAS_PROFILE_URLS: readonly string[] = [
+export {
+  ALL_SAS_PROFILE_URLS,
+  OPERATOR_EXTENSION_URL,
   SAS_PROFILE_URL,
-  SAS_PROFILE_URL_INTEROPSANTE,
   SAS_PROFILE_URL_ESANTE,
+  SAS_PROFILE_URL_INTEROPSANTE,
   SOS_PROFILE_URL,
-];
+} from '../rules/sas-codes.ts';
 
 export type ConformanceResource = StructureDefinition | ValueSet | CodeSystem;
 

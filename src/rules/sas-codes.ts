@@ -1,14 +1,22 @@
 // Canonical URLs and code systems of the SAS guide that the rules read. One place, shared by rules, profiles and hosts.
 
+/** FrAppointmentSAS, canonical URL. */
 export const SAS_PROFILE_URL = 'http://sas.fr/fhir/StructureDefinition/FrAppointmentSAS';
-/** Other URLs senders name FrAppointmentSAS by (the "Mise à jour" page; the IG publisher canonical). */
-export const SAS_PROFILE_ALIAS_URLS = [
-  'http://interopsante.org/fhir/StructureDefinition/FrAppointmentSAS',
-  'https://interop.esante.gouv.fr/ig/fhir/sas/StructureDefinition/FrAppointmentSAS',
-] as const;
+/** FrAppointmentSAS as senders also name it (the guide's "Mise à jour" page, a spec snippet). */
+export const SAS_PROFILE_URL_INTEROPSANTE = 'http://interopsante.org/fhir/StructureDefinition/FrAppointmentSAS';
+/** FrAppointmentSAS under the IG publisher's canonical. */
+export const SAS_PROFILE_URL_ESANTE = 'https://interop.esante.gouv.fr/ig/fhir/sas/StructureDefinition/FrAppointmentSAS';
+/** SOS Médecins profile (the PS may not be known yet). */
 export const SOS_PROFILE_URL = 'https://interop.esante.gouv.fr/ig/fhir/sas/StructureDefinition/sas-sos-appointment';
-export const ALL_SAS_PROFILE_URLS: readonly string[] = [SAS_PROFILE_URL, ...SAS_PROFILE_ALIAS_URLS, SOS_PROFILE_URL];
+/** Every profile URL a SAS appointment may name in meta.profile, each with its own StructureDefinition. */
+export const ALL_SAS_PROFILE_URLS: readonly string[] = [
+  SAS_PROFILE_URL,
+  SAS_PROFILE_URL_INTEROPSANTE,
+  SAS_PROFILE_URL_ESANTE,
+  SOS_PROFILE_URL,
+];
 
+/** The FR Core extension naming who booked the appointment. */
 export const OPERATOR_EXTENSION_URL = 'http://interopsante.org/fhir/StructureDefinition/FrAppointmentOperator';
 export const IDENTIFIER_TYPE_SYSTEM = 'http://interopsante.org/fhir/CodeSystem/fr-v2-0203';
 /** National health professional identifiers (RPPS, ADELI, structure-prefixed ids). */
