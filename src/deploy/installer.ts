@@ -186,13 +186,22 @@ function defaultBotSource(name: string): { text: string; filename: string } | un
   }
 }
 
-/** The id in a Medplum Binary URL: `Binary/<id>`, or a presigned storage URL `…/binary/<id>/<version>?…`. */
+/**
+ * The id in a Medplum Binary URL: `Binary/<id>` as stored, or the presigned storage URL a read may answer instead
+ * (`<storageBaseUrl><id>/<versionId>?Expires=…`, e.g. `https://storage.example.com/binary/<id>/<version>?…`).
+ */
 export function binaryIdOf(url: string | undefined): string | undefined {
   if (!url) {
     return undefined;
   }
-  const match = /(?:^|\/)Binary\/([A-Za-z0-9\-.]{1,64})/.exec(url) ?? /\/binary\/([A-Za-z0-9-]{8,64})\//i.exec(url);
-  return match?.[1];
+  const reference = /(?:^|\/)Binary\/([A-Za-z0-9\-.]{1,64})(?:$|[/?#])/.exec(url);
+  if (reference) {
+    return reference[1];
+  }
+  const path = url.split(/[?#]/)[0] ?? '';
+  const uuid = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+  const presigned = new RegExp(`/(${uuid})/${uuid}/?$`).exec(path) ?? new RegExp(`/(${uuid})(?:/|$)`).exec(path);
+  return presigned?.[1];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
