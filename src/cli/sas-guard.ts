@@ -6,6 +6,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'install sas-guard into a Medplum project (--dry-run, --uninstall)',
     main: async () => (await import('../deploy/cli.ts')).main,
   },
+  gateway: {
+    summary: 'SAS gateway (mTLS, ?Identifier=, Location on 200) in front of a Medplum server (--config, --upstream)',
+    main: async () => (await import('../gateway/main.ts')).runGateway,
+  },
 };
 
 function usage(): string {
