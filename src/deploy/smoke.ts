@@ -4,6 +4,7 @@ import type { MedplumClient } from '@medplum/core';
 import { normalizeErrorString } from '@medplum/core';
 import type { Appointment, OperationOutcome } from '@medplum/fhirtypes';
 import { randomUUID } from 'node:crypto';
+import { OWNER_TAG_SYSTEM } from '../rules/sas-codes.ts';
 import type { InstallCheck, SmokeTestResult } from './types.ts';
 
 const SAS_PROFILE = 'http://sas.fr/fhir/StructureDefinition/FrAppointmentSAS';
@@ -101,6 +102,12 @@ function outcomeText(body: unknown): string {
   return typeof body === 'string' ? body.slice(0, 300) : '';
 }
 
+/** The bot records the creating writer in a meta tag of every appointment it lets through: proof that it ran. */
+function markedByBot(response: RawResponse): boolean {
+  const body = response.body as Appointment | undefined;
+  return body?.meta?.tag?.some((tag) => tag.system === OWNER_TAG_SYSTEM) === true;
+}
+
 function createdId(response: RawResponse): string | undefined {
   const body = response.body as { resourceType?: string; id?: string } | undefined;
   return response.status < 300 && body?.resourceType === 'Appointment' ? body.id : undefined;
@@ -152,6 +159,15 @@ export async function runSmokeTest(medplum: MedplumClient, log: (line: string) =
         message: 'on (the vmcontext bot ran)',
       },
     );
+  } else if (violation.status >= 200 && violation.status < 300 && markedByBot(violation)) {
+    message =
+      'the bot ran but let the violation through (201): rule ST-2 is configured "off" or "warning" in SAS_GUARD_SEVERITIES, so the smoke test cannot prove the 422';
+    checks.push({
+      name: 'smoke test violation',
+      status: 'warning',
+      message: 'pre-commit bots run (the bot marked the appointment), but the deliberate ST-2 violation was accepted',
+      fix: 'Leave ST-2 at "error" in SAS_GUARD_SEVERITIES, or check the 422 by hand with an appointment violating a rule you enforce.',
+    });
   } else if (violation.status >= 200 && violation.status < 300) {
     message = `the violation was accepted (${violation.status}): pre-commit bots do not run on this server`;
     checks.push({
@@ -179,10 +195,12 @@ export async function runSmokeTest(medplum: MedplumClient, log: (line: string) =
     message = `the violation answers ${violation.status} (422 expected): ${violationText}`;
     if (violation.status === 400 && valid.status === 400) {
       checks.push({
-        name: 'server flags',
-        status: 'unknown',
-        message: `both smoke-test appointments answer 400: ${violationText}`,
-        fix: SERVER_FLAGS_FIX,
+        name: 'bot execution',
+        status: 'error',
+        message: `every Appointment write fails with 400 "${violationText}": the bot fails before judging`,
+        fix:
+          "Read the bot's AuditEvents (Medplum app: the Bot → Event) for the failure; redeploy with `npm run deploy`. " +
+          'Until it is fixed every Appointment write fails: `npm run deploy -- --uninstall` lets clients write again.',
       });
     }
   }

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { bundleBot } from '../../src/build/bot-bundle.ts';
 import { installSasGuard, uninstallSasGuard } from '../../src/deploy/installer.ts';
+import { runSmokeTest } from '../../src/deploy/smoke.ts';
 import type { InstallOptions, InstallReport } from '../../src/deploy/types.ts';
 import type { RunningHost } from '../../src/host/server.ts';
 import { start } from '../../src/host/server.ts';
@@ -313,4 +314,38 @@ describe('change detection', () => {
 
 afterAll(async () => {
   await Promise.all(running.splice(0).map((host) => host.close()));
+});
+
+describe('smoke test diagnoses', () => {
+  test('no bot running: the violation is stored, deleted again, and the server flag is named', async () => {
+    const { medplum } = await bareHost();
+    const before = await snapshot(medplum);
+    const { result, checks } = await runSmokeTest(medplum, () => undefined);
+    expect(result).toMatchObject({ passed: false, violationStatus: 201, validStatus: 201 });
+    expect(result.cleanedUp).toHaveLength(2);
+    expect(checks[0]).toMatchObject({ name: 'server flag preCommitSubscriptionsEnabled', status: 'error' });
+    expect(checks[0]?.fix).toContain('SERVER configuration');
+    expect(await snapshot(medplum)).toEqual(before);
+  });
+
+  test('a bot that fails on every write: reported, not blamed on the rules', async () => {
+    const { medplum } = await bareHost();
+    const report = await install(medplum, {
+      botCode: 'exports.handler = async () => { throw new Error("boom"); };',
+      smokeTest: true,
+    });
+    expect(report.ok).toBe(false);
+    expect(report.smokeTest).toMatchObject({ passed: false, violationStatus: 400, validStatus: 400 });
+    expect(report.checks.find((c) => c.name === 'bot execution')?.message).toContain('boom');
+    // Fixing the code fixes the deployment.
+    expect((await install(medplum, { smokeTest: true })).ok).toBe(true);
+  });
+
+  test('ST-2 configured off: the bot runs and accepts the violation; a warning, not a server flag', async () => {
+    const { medplum } = await bareHost();
+    const report = await install(medplum, { smokeTest: true, config: { severities: '{"ST-2":"off"}' } });
+    expect(report.smokeTest).toMatchObject({ passed: false, violationStatus: 201, validStatus: 201 });
+    expect(report.checks.find((c) => c.name === 'smoke test violation')?.status).toBe('warning');
+    expect(report.checks.some((c) => c.name.startsWith('server flag') && c.status === 'error')).toBe(false);
+  });
 });
