@@ -56,9 +56,17 @@ const NOTES = {
     fr: 'sans identifier system|value : vérifié seul, comme une création',
     en: 'no identifier system|value: checked alone, as a creation',
   },
-  unreadable: {
-    fr: 'Contenu illisible : {problem}',
-    en: 'Unreadable content: {problem}',
+  'unreadable-json': {
+    fr: 'JSON illisible : {detail}',
+    en: 'Unreadable JSON: {detail}',
+  },
+  'not-a-resource': {
+    fr: 'Pas une ressource FHIR (pas de resourceType)',
+    en: 'Not a FHIR resource (no resourceType)',
+  },
+  'entry-without-resource': {
+    fr: 'Entrée de Bundle sans resource',
+    en: 'Bundle entry without a resource',
   },
 } satisfies Record<string, Record<Language, string>>;
 
@@ -67,7 +75,9 @@ function note(id: keyof typeof NOTES, language: Language, data: Record<string, s
 }
 
 function okOutcome(issues: readonly OperationOutcomeIssue[]): OperationOutcome {
-  return issues.length > 0 ? { resourceType: 'OperationOutcome', issue: [...issues] } : structuredClone(allOk);
+  return issues.length > 0
+    ? { resourceType: 'OperationOutcome', issue: [...issues] }
+    : { ...allOk, issue: allOk.issue.map((issue) => ({ ...issue, details: { ...issue.details } })) };
 }
 
 /** Holds the parsed profiles and the accepted version of every identifier seen so far. Not thread-safe; cheap to call. */
@@ -95,14 +105,20 @@ export class Checker {
     const { language } = this.config;
     const { location } = item;
     if (item.problem !== undefined || !isRecord(item.resource) || typeof item.resource.resourceType !== 'string') {
-      const problem = item.problem ?? 'not a FHIR resource (no resourceType)';
+      const problem = item.problem ?? { kind: 'not-a-resource' };
       return {
         location,
         status: '400',
         httpStatus: 400,
         outcome: {
           resourceType: 'OperationOutcome',
-          issue: [{ severity: 'error', code: 'invalid', details: { text: note('unreadable', language, { problem }) } }],
+          issue: [
+            {
+              severity: 'error',
+              code: 'invalid',
+              details: { text: note(problem.kind, language, { detail: problem.detail ?? '' }) },
+            },
+          ],
         },
         notes: [],
       };

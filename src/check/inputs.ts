@@ -8,8 +8,8 @@ export interface InputItem {
   /** `file` (single resource), `file:line` (NDJSON), `file#entry[i]` (Bundle); `-` is standard input. */
   location: string;
   resource?: unknown;
-  /** Unreadable content (not JSON, not a FHIR resource): a 400 finding for that location. */
-  problem?: string;
+  /** Unreadable content: a 400 finding for that location. `detail`: the JSON parser's message. */
+  problem?: { kind: 'unreadable-json' | 'not-a-resource' | 'entry-without-resource'; detail?: string };
 }
 
 /** A path that could not be read at all (missing, permission): a usage/read error, not a finding. */
@@ -32,7 +32,7 @@ function describeError(err: unknown): string {
 /** One parsed JSON value as items: a Bundle's entries, or the resource itself. */
 function itemsOfValue(value: unknown, location: string): InputItem[] {
   if (!isRecord(value) || typeof value.resourceType !== 'string') {
-    return [{ location, problem: 'not a FHIR resource (no resourceType)' }];
+    return [{ location, problem: { kind: 'not-a-resource' } }];
   }
   if (value.resourceType !== 'Bundle') {
     return [{ location, resource: value }];
@@ -42,7 +42,7 @@ function itemsOfValue(value: unknown, location: string): InputItem[] {
     const at = `${location}#entry[${index}]`;
     const resource = isRecord(entry) ? entry.resource : undefined;
     return resource === undefined
-      ? { location: at, problem: 'Bundle entry without a resource' }
+      ? { location: at, problem: { kind: 'entry-without-resource' } }
       : { location: at, resource };
   });
 }
@@ -76,7 +76,7 @@ export function itemsOfText(name: string, text: string): InputItem[] {
       return itemsOfValue(JSON.parse(body), name);
     } catch (err) {
       if (!looksLikeNdjson(name, body)) {
-        return [{ location: name, problem: `unreadable JSON: ${describeError(err)}` }];
+        return [{ location: name, problem: { kind: 'unreadable-json', detail: describeError(err) } }];
       }
     }
   }
@@ -92,7 +92,7 @@ export function itemsOfText(name: string, text: string): InputItem[] {
     try {
       value = JSON.parse(line);
     } catch (err) {
-      items.push({ location, problem: `unreadable JSON: ${describeError(err)}` });
+      items.push({ location, problem: { kind: 'unreadable-json', detail: describeError(err) } });
       continue;
     }
     items.push(...itemsOfValue(value, location));
