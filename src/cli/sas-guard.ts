@@ -2,6 +2,10 @@
 type Command = { summary: string; main: () => Promise<(argv: string[]) => Promise<number>> };
 
 const COMMANDS: Record<string, Command> = {
+  start: {
+    summary: 'serve the embedded, in-memory FHIR host with sas-guard installed (--bare, --medplum-only)',
+    main: async () => (await import('../host/main.ts')).runHost,
+  },
   deploy: {
     summary: 'install sas-guard into a Medplum project (--dry-run, --uninstall)',
     main: async () => (await import('../deploy/cli.ts')).main,

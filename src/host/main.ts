@@ -1,23 +1,37 @@
-// `npm start`: the embedded host. `--bare` starts empty (no sas-guard installation); `--medplum-only` drops the SAS
-// HTTP layer (plain Medplum behaviour, e.g. 400 on `?Identifier=` and no Location on 200).
+// `npm start` / `sas-guard start`: the embedded host. `--bare` starts it empty (no sas-guard installation);
+// `--medplum-only` drops the SAS HTTP layer (plain Medplum behaviour, e.g. 400 on `?Identifier=`, no Location on 200).
 import { start } from './server.ts';
 
-const args = new Set(process.argv.slice(2));
-const bare = args.has('--bare');
-const sasLayer = !args.has('--medplum-only');
+const USAGE = `Usage: sas-guard start [--bare] [--medplum-only]
+  Serves a local, in-memory FHIR R4 endpoint at http://$HOST:$PORT/fhir/R4 (default 127.0.0.1:8103) with sas-guard
+  installed. Data lives in memory only. SAS_GUARD_TOKEN set: every request needs "Authorization: Bearer <token>".
+  --bare          start empty, without installing sas-guard (then: npm run deploy with MEDPLUM_BASE_URL pointing here)
+  --medplum-only  without the SAS HTTP layer: answers exactly as a plain Medplum server with sas-guard deployed`;
 
-try {
+/** Runs until SIGINT/SIGTERM; resolves with the exit code. */
+export async function runHost(argv: string[]): Promise<number> {
+  const args = new Set(argv);
+  if (args.has('--help') || args.has('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  const unknown = [...args].filter((arg) => arg !== '--bare' && arg !== '--medplum-only');
+  if (unknown.length > 0) {
+    console.error(`sas-guard start: unknown option ${unknown.join(' ')}\n${USAGE}`);
+    return 2;
+  }
+  const bare = args.has('--bare');
+  const sasLayer = !args.has('--medplum-only');
   const host = await start({ bare, sasLayer });
   console.log(`sas-guard host: FHIR base ${host.baseUrl}${bare ? ' (bare)' : ''}${sasLayer ? '' : ' (medplum-only)'}`);
-  const stop = (): void => {
-    host.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-} catch (err) {
-  console.error(`sas-guard host failed to start: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      host.close().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
 }
