@@ -1,0 +1,170 @@
+// In-process benchmarks: the rules engine, profile validation (parsed per call vs reused), and one execution of the
+// built bot bundle the way Medplum's vmcontext runner executes it, against a trivial bot.
+import type { WithId } from '@medplum/core';
+import type { Appointment, Bot } from '@medplum/fhirtypes';
+import { randomUUID } from 'node:crypto';
+import { bundleBot } from '../src/build/bot-bundle.ts';
+import { runInVmContext } from '../src/host/bots.ts';
+import { start } from '../src/host/server.ts';
+import { SAS_PROFILE_URL, createProfileValidator, getProfile, indexBaseDefinitions } from '../src/profiles/index.ts';
+import { evaluateAppointment } from '../src/rules/engine.ts';
+import type { RuleContext } from '../src/rules/types.ts';
+import { appointmentWithIdentifier, bookedAppointment } from '../test/fixtures/appointments.ts';
+import { round, summarize, timeEach } from './stats.ts';
+
+export interface MicroOptions {
+  quick: boolean;
+}
+
+export interface RulesResult {
+  rules_p50_us: number;
+  rules_p99_us: number;
+}
+
+/** Median µs of evaluateAppointment on one valid appointment, warm; timed in batches (timer resolution). */
+export async function benchRules({ quick }: MicroOptions): Promise<RulesResult> {
+  const appointment = bookedAppointment();
+  const context: RuleContext = {
+    now: new Date('2022-09-01T00:00:00Z'),
+    language: 'fr',
+    severities: {},
+    trustedAuthors: [],
+    author: 'ClientApplication/bench',
+    identifierHolders: [],
+  };
+  const issues = evaluateAppointment(appointment, context);
+  if (issues.some((issue) => issue.severity === 'error')) {
+    throw new Error(`the benchmark appointment is not valid: ${issues.map((i) => i.details?.text ?? '').join('; ')}`);
+  }
+  const batch = 50;
+  const run = (): void => {
+    for (let i = 0; i < batch; i++) {
+      evaluateAppointment(appointment, context);
+    }
+  };
+  await timeEach(run, { minCount: 100, maxCount: 400, maxMs: 1000 }); // warm-up
+  const batches = await timeEach(run, {
+    minCount: quick ? 200 : 1000,
+    maxCount: quick ? 400 : 4000,
+    maxMs: quick ? 1500 : 5000,
+  });
+  const perCallUs = batches.map((ms) => (ms * 1000) / batch);
+  const summary = summarize(perCallUs);
+  return { rules_p50_us: round(summary.p50, 2), rules_p99_us: round(summary.p99, 2) };
+}
+
+export interface ValidationResult {
+  validation_cached_speedup: number;
+  validation_every_call_p50_us: number;
+  validation_every_call_p99_us: number;
+  validation_cached_p50_us: number;
+  validation_cached_p99_us: number;
+}
+
+/** validateResource(resource, { profile: sd }) (parses the SD each time, as Medplum does) vs the parsed profile reused. */
+export async function benchValidation({ quick }: MicroOptions): Promise<ValidationResult> {
+  indexBaseDefinitions();
+  const sd = getProfile(SAS_PROFILE_URL);
+  const everyCall = createProfileValidator(sd, { parse: 'every-call' });
+  const cached = createProfileValidator(sd);
+  const appointment = bookedAppointment();
+  for (const validate of [everyCall, cached]) {
+    const errors = validate(appointment).filter((issue) => issue.severity === 'error');
+    if (errors.length) {
+      throw new Error(`the benchmark appointment does not conform: ${errors.map((i) => i.details?.text ?? '').join('; ')}`);
+    }
+  }
+  const limits = { minCount: quick ? 200 : 1000, maxCount: quick ? 1000 : 5000, maxMs: quick ? 1500 : 4000 };
+  // Interleaved rounds, so that machine noise hits both sides alike.
+  const slow: number[] = [];
+  const fast: number[] = [];
+  for (let round = 0; round < 4; round++) {
+    slow.push(...(await timeEach(() => everyCall(appointment), { ...limits, maxMs: limits.maxMs / 4 })));
+    fast.push(...(await timeEach(() => cached(appointment), { ...limits, maxMs: limits.maxMs / 4 })));
+  }
+  const s = summarize(slow.slice(50));
+  const f = summarize(fast.slice(50));
+  return {
+    validation_cached_speedup: round(s.p50 / f.p50, 2),
+    validation_every_call_p50_us: round(s.p50 * 1000, 1),
+    validation_every_call_p99_us: round(s.p99 * 1000, 1),
+    validation_cached_p50_us: round(f.p50 * 1000, 1),
+    validation_cached_p99_us: round(f.p99 * 1000, 1),
+  };
+}
+
+export interface BotVmResult {
+  bot_vm_overhead_ratio: number;
+  bot_vm_p50_ms: number;
+  bot_vm_p99_ms: number;
+  bot_vm_trivial_p50_ms: number;
+  bot_vm_trivial_p99_ms: number;
+  bot_bundle_bytes: number;
+}
+
+const TRIVIAL_BOT = 'exports.handler = async () => true;\nObject.assign(exports, module.exports);';
+
+/**
+ * One execution through runInVmContext (new context, wrap, compile, run; the bot's reads go over HTTP to a bare
+ * embedded host, as they would to Medplum), for the built bundle on a creation, and for a trivial bot.
+ */
+export async function benchBotVm({ quick }: MicroOptions): Promise<BotVmResult> {
+  const code = await bundleBot();
+  const host = await start({ bare: true, port: 0, log: () => undefined });
+  try {
+    const bot: WithId<Bot> = { resourceType: 'Bot', id: randomUUID(), name: 'bench', runtimeVersion: 'vmcontext' };
+    const execute = async (botCode: string): Promise<void> => {
+      const base = appointmentWithIdentifier(randomUUID());
+      const input: WithId<Appointment> = {
+        ...base,
+        start: new Date(Date.now() + 86_400_000).toISOString(),
+        end: new Date(Date.now() + 87_300_000).toISOString(),
+        id: randomUUID(),
+        meta: { ...base.meta, author: { reference: 'ClientApplication/bench' } },
+      };
+      const result = await runInVmContext({
+        bot,
+        code: botCode,
+        input,
+        headers: {},
+        secrets: {},
+        baseUrl: host.url,
+        accessToken: 'bench',
+        traceId: randomUUID(),
+      });
+      if (!result.success) {
+        throw new Error(`bot failed: ${result.logResult.slice(0, 500)}`);
+      }
+    };
+    const limits = { minCount: quick ? 60 : 300, maxCount: quick ? 200 : 1000, maxMs: quick ? 1500 : 5000 };
+    for (let i = 0; i < 20; i++) {
+      await execute(code);
+      await execute(TRIVIAL_BOT);
+    }
+    const full: number[] = [];
+    const trivial: number[] = [];
+    for (let round = 0; round < 4; round++) {
+      full.push(...(await timeEach(() => execute(code), { ...limits, maxMs: limits.maxMs / 4 })));
+      trivial.push(...(await timeEach(() => execute(TRIVIAL_BOT), { ...limits, maxMs: limits.maxMs / 4 })));
+    }
+    const f = summarize(full);
+    const t = summarize(trivial);
+    return {
+      bot_vm_overhead_ratio: round(f.p50 / t.p50, 2),
+      bot_vm_p50_ms: round(f.p50),
+      bot_vm_p99_ms: round(f.p99),
+      bot_vm_trivial_p50_ms: round(t.p50),
+      bot_vm_trivial_p99_ms: round(t.p99),
+      bot_bundle_bytes: Buffer.byteLength(code, 'utf8'),
+    };
+  } finally {
+    await host.close();
+  }
+}
+
+if (import.meta.main) {
+  const quick = process.argv.includes('--quick');
+  console.log(await benchRules({ quick }));
+  console.log(await benchValidation({ quick }));
+  console.log(await benchBotVm({ quick }));
+}
