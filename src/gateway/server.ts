@@ -309,6 +309,11 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       send(res, response);
       return `${who} ${status}→${response.status}`;
     }
+    // Streamed as is: the length, when the upstream gave one, stays right (and a HEAD keeps it).
+    const length = upstreamResponse.headers['content-length'];
+    if (length !== undefined && upstreamResponse.headers['transfer-encoding'] === undefined) {
+      headers['content-length'] = length;
+    }
     res.writeHead(status, headers);
     await pipeline(upstreamResponse, res);
     return `${who} ${status}`;

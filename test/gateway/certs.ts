@@ -29,7 +29,7 @@ async function keyPem(keys: CryptoKeyPair): Promise<string> {
 }
 
 async function authority(name: string): Promise<Issued> {
-  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']));
+  const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     name,
     keys,
@@ -54,7 +54,7 @@ async function issue(
     notAfter: new Date(Date.now() + 30 * DAY),
   },
 ): Promise<Issued> {
-  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']));
+  const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement, true),
