@@ -41,6 +41,22 @@ export type SasDecision =
 const JSON_MEDIA_TYPES = new Set(['application/fhir+json', 'application/json+fhir', 'application/json']);
 const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json', 'application/json+fhir']);
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+/** Search result parameters: they shape a search's answer and select nothing. */
+const RESULT_PARAMETERS = new Set([
+  '_count',
+  '_offset',
+  '_sort',
+  '_elements',
+  '_summary',
+  '_total',
+  '_include',
+  '_revinclude',
+  '_contained',
+  '_containedType',
+  '_fields',
+  '_cursor',
+  '_pretty',
+]);
 
 export function outcomeResponse(status: number, outcome: OperationOutcome): GenericResponse {
   return { status, headers: { 'content-type': ContentType.FHIR_JSON }, body: jsonBody(outcome) };
@@ -98,6 +114,23 @@ export function sasTransformRequest(request: GenericRequest, options: SasLayerOp
     (request.method === 'POST' && segments.length === 1) ||
     (request.method === 'PUT' && (segments.length === 1 || segments.length === 2));
   context.conditionalUpdate = request.method === 'PUT' && segments.length === 1 && [...params.keys()].length > 0;
+
+  // H2: a conditional update with no effective criteria (no query, only result parameters, or empty values) would
+  // match every resource of the type, and overwrite the only one when there is one: refuse it.
+  if (
+    request.method === 'PUT' &&
+    segments.length === 1 &&
+    resourceType !== undefined &&
+    ![...params].some(([key, value]) => !RESULT_PARAMETERS.has(key) && value.trim() !== '')
+  ) {
+    return {
+      action: 'respond',
+      response: outcomeResponse(
+        400,
+        badRequest('A conditional update needs search criteria, e.g. ?identifier=system|value'),
+      ),
+    };
+  }
 
   if (context.conditionalUpdate && resourceType === 'Appointment') {
     const parsed = parseJsonBody(body);
