@@ -1,0 +1,90 @@
+// Fuzzing over HTTP (issue 6): seeded hostile requests against the embedded host with sas-guard installed. Never a
+// 5xx, never a hang, every failure an OperationOutcome, no stack trace or source path in any answer, the sentinel
+// appointment unchanged by rejected writes, and the host still serving afterwards.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { RunningHost } from '../../src/host/server.ts';
+import { appointmentWithIdentifier } from '../fixtures/appointments.ts';
+import { createSentinel, runFuzz } from './fuzz-runner.ts';
+import { answerProblem, conditionalPath, readStored, send, startInstalledHost } from './helpers.ts';
+
+const SEED = Number(process.env.SAS_GUARD_FUZZ_SEED ?? 20240601);
+const COUNT = Number(process.env.SAS_GUARD_FUZZ_COUNT ?? 200);
+const TIME_BUDGET_MS = 12_000;
+
+let host: RunningHost;
+const hostLog: string[] = [];
+
+beforeAll(async () => {
+  host = await startInstalledHost({ log: (line) => hostLog.push(line) });
+});
+afterAll(async () => {
+  await host.close();
+});
+
+describe('fuzzing the embedded host over HTTP', () => {
+  test(`${COUNT} seeded hostile requests (seed ${SEED}): no 5xx, no hang, OperationOutcomes, no leak, no data loss`, async () => {
+    const sentinel = await createSentinel(host, 'fuzz-sentinel');
+    const report = await runFuzz(host, sentinel, {
+      seed: SEED,
+      count: COUNT,
+      timeBudgetMs: TIME_BUDGET_MS,
+      concurrency: 4,
+    });
+    console.log(JSON.stringify({ ...report, problems: report.problems.length }));
+    expect(report.problems.slice(0, 10)).toEqual([]);
+    expect(report.requests).toBeGreaterThanOrEqual(Math.min(COUNT, 100));
+    expect(report.statuses['error'] ?? 0).toBe(0);
+    // Both sides of H6 were exercised.
+    expect(report.sentinelWritesRejected).toBeGreaterThan(0);
+    expect(report.sentinelWritesAccepted).toBeGreaterThan(0);
+    // Still serving: a valid write and a read.
+    const after = await send(host, 'PUT', conditionalPath('after-fuzz'), {
+      body: appointmentWithIdentifier('after-fuzz'),
+    });
+    expect(after.status).toBe(201);
+    expect((await send(host, 'GET', 'healthcheck')).status).toBe(200);
+    expect(hostLog.filter((line) => line.startsWith('Internal error')).slice(0, 3)).toEqual([]);
+  }, 60_000);
+
+  test.each([
+    ['an empty body on a conditional PUT', 'PUT', conditionalPath('empty'), ''],
+    ['a JSON array', 'PUT', conditionalPath('array'), '[]'],
+    ['JSON null', 'POST', 'fhir/R4/Appointment', 'null'],
+    ['a scalar', 'POST', 'fhir/R4/Appointment', '42'],
+    ['arrays nested 200,000 deep', 'PUT', conditionalPath('deep'), '['.repeat(200_000) + ']'.repeat(200_000)],
+    ['random bytes', 'PUT', conditionalPath('bytes'), '\u00ff\u00fe\u0000garbage'],
+  ])('%s → 4xx OperationOutcome', async (_name, method, path, body) => {
+    const answer = await send(host, method, path, { body });
+    expect(answerProblem(answer)).toBeUndefined();
+    expect(answer.status).toBeGreaterThanOrEqual(400);
+  });
+});
+
+// Found by this fuzz: `PUT [base]/Appointment` with no effective criteria was a conditional update matching every
+// appointment, so it overwrote the only one when there was one. The SAS layer now refuses it (H2).
+describe('a conditional update without effective criteria', () => {
+  let lone: RunningHost;
+  let id = '';
+  beforeAll(async () => {
+    lone = await startInstalledHost();
+    const created = await send(lone, 'PUT', conditionalPath('lone'), { body: appointmentWithIdentifier('lone') });
+    expect(created.status).toBe(201);
+    id = (created.json as { id: string }).id;
+  });
+  afterAll(async () => {
+    await lone.close();
+  });
+
+  test.each(['', '?', '?_format=json', '?identifier=', '?_id=', '?_count=5', '?_sort=date&_elements=id'])(
+    'PUT Appointment%s → 400, the only appointment unchanged',
+    async (query) => {
+      const before = await readStored(lone, id);
+      const answer = await send(lone, 'PUT', `fhir/R4/Appointment${query}`, {
+        body: { ...appointmentWithIdentifier('lone'), status: 'cancelled' },
+      });
+      expect(answer.status).toBe(400);
+      expect(answerProblem(answer)).toBeUndefined();
+      expect((await readStored(lone, id)).text).toBe(before.text);
+    },
+  );
+});
