@@ -1,7 +1,8 @@
 // Test PKI generated in JavaScript (@peculiar/x509 over WebCrypto, ECDSA P-256): a CA standing for IGC-Santé, the
 // gateway's server certificate for 127.0.0.1, and client certificates: a mapped one, an unmapped one of the same CA,
 // one of another CA, and an expired one. Files are written to a temporary directory for the gateway's config.
-import './reflect-polyfill.ts';
+// tsyringe, a dependency of @peculiar/x509, needs the Reflect metadata API.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { webcrypto } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
