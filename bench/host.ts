@@ -250,7 +250,9 @@ export async function benchHost({ quick, log }: HostBenchOptions): Promise<HostR
     const bareRps = await throughput(bare1k, 8, durationMs);
 
     const unexpected = hosts.flatMap((host) =>
-      [...host.statuses].filter(([status]) => status !== 200 && status !== 201).map(([s, c]) => `${host.name} ${s}×${c}`),
+      [...host.statuses]
+        .filter(([status]) => status !== 200 && status !== 201)
+        .map(([s, c]) => `${host.name} ${s}×${c}`),
     );
     if (unexpected.length) {
       log(`WARNING unexpected statuses: ${unexpected.join(', ')}`);

@@ -71,7 +71,9 @@ export async function benchValidation({ quick }: MicroOptions): Promise<Validati
   for (const validate of [everyCall, cached]) {
     const errors = validate(appointment).filter((issue) => issue.severity === 'error');
     if (errors.length) {
-      throw new Error(`the benchmark appointment does not conform: ${errors.map((i) => i.details?.text ?? '').join('; ')}`);
+      throw new Error(
+        `the benchmark appointment does not conform: ${errors.map((i) => i.details?.text ?? '').join('; ')}`,
+      );
     }
   }
   const limits = { minCount: quick ? 200 : 1000, maxCount: quick ? 1000 : 5000, maxMs: quick ? 1500 : 4000 };

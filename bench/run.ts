@@ -17,7 +17,13 @@ interface Target {
 }
 
 const TARGETS: Target[] = [
-  { key: 'rules_p50_us', what: 'rules, one valid appointment (µs)', target: '≤ 25', ok: (v) => v <= 25, p99: 'rules_p99_us' },
+  {
+    key: 'rules_p50_us',
+    what: 'rules, one valid appointment (µs)',
+    target: '≤ 25',
+    ok: (v) => v <= 25,
+    p99: 'rules_p99_us',
+  },
   {
     key: 'validation_cached_speedup',
     what: 'profile validation: parsed per call ÷ parsed once',
@@ -59,7 +65,11 @@ const DETAILS: [string, string, string?][] = [
   ['conditional PUT, bare host, 1k stored (ms)', 'host_bare_p50_ms', 'host_bare_p99_ms'],
   ['conditional PUT, sas-guard, 1k stored (ms)', 'host_guard_p50_ms', 'host_guard_p99_ms'],
   ['conditional PUT, sas-guard, 100k stored (ms)', 'host_guard_100k_p50_ms', 'host_guard_100k_p99_ms'],
-  ['conditional PUT under 8 clients, sas-guard (ms)', 'host_conditional_put_rps_p50_ms', 'host_conditional_put_rps_p99_ms'],
+  [
+    'conditional PUT under 8 clients, sas-guard (ms)',
+    'host_conditional_put_rps_p50_ms',
+    'host_conditional_put_rps_p99_ms',
+  ],
 ];
 
 function machine(): Record<string, string | number> {

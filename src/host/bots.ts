@@ -220,6 +220,27 @@ function wrap(code: string): string {
 
 const hostRequire = createRequire(import.meta.url);
 
+/**
+ * The wrapped bot code compiled once per distinct code: a vm.Script is not bound to a context, so each execution still
+ * runs it in a NEW context (nothing survives between calls), as Medplum's runInNewContext does; only the parse and
+ * compilation are shared. Bounded: least recently deployed codes are dropped first.
+ */
+const scripts = new Map<string, vm.Script>();
+const MAX_SCRIPTS = 16;
+
+function compiled(code: string): vm.Script {
+  let script = scripts.get(code);
+  if (!script) {
+    script = new vm.Script(wrap(code), { filename: 'bot.js' });
+    if (scripts.size >= MAX_SCRIPTS) {
+      const oldest = scripts.keys().next().value;
+      if (oldest !== undefined) scripts.delete(oldest);
+    }
+    scripts.set(code, script);
+  }
+  return script;
+}
+
 export async function runInVmContext(request: VmRequest): Promise<BotExecutionResult> {
   const botConsole = new BotConsole();
   const sandbox = {
@@ -256,9 +277,8 @@ export async function runInVmContext(request: VmRequest): Promise<BotExecutionRe
   };
   const timeout = request.bot.timeout ? request.bot.timeout * 1000 : DEFAULT_VM_CONTEXT_TIMEOUT;
   try {
-    const returnValue: unknown = await (vm.runInNewContext(wrap(request.code), sandbox, {
-      timeout,
-    }) as Promise<unknown>);
+    const context = vm.createContext(sandbox);
+    const returnValue: unknown = await (compiled(request.code).runInContext(context, { timeout }) as Promise<unknown>);
     return { success: true, logResult: botConsole.toString(), returnValue };
   } catch (err) {
     botConsole.log('Error', normalizeErrorString(err));

@@ -11,12 +11,15 @@ import {
   badRequest,
   deepClone,
   deepEquals,
+  getAllDataTypes,
   getSearchParameter,
   isResource,
   matchesSearchRequest,
+  parseStructureDefinition,
   preconditionFailed,
   stringify,
   validateResource,
+  validateTypedValue,
 } from '@medplum/core';
 import type { CreateResourceOptions, SearchOptions, UpdateResourceOptions } from '@medplum/fhir-router';
 import { FhirRepository, MemoryRepository } from '@medplum/fhir-router';
@@ -53,6 +56,11 @@ export class HostRepository extends MemoryRepository {
   private readonly identifierIndex = new Map<string, Set<string>>();
   /** Appointment id → its keys in identifierIndex. */
   private readonly indexedKeys = new Map<string, string[]>();
+  /**
+   * Profile URL → the StructureDefinition the search for it answers (null: none stored), and the name its parsed
+   * schema is registered under. Emptied on every StructureDefinition write, so it always equals a fresh search.
+   */
+  private readonly profiles = new Map<string, { sd: StructureDefinition; typeName?: string } | null>();
 
   constructor(options: HostRepositoryOptions) {
     super();
@@ -81,10 +89,12 @@ export class HostRepository extends MemoryRepository {
     await this.preCommit?.(existing, 'delete');
     await super.deleteResource(resourceType, id, options);
     this.unindex(resourceType, id);
+    this.forgetProfiles(resourceType);
   }
 
   override async expungeResources(resourceType: string, ids: string[]): Promise<void> {
     await super.expungeResources(resourceType, ids);
+    this.forgetProfiles(resourceType);
     for (const id of ids) {
       this.unindex(resourceType, id);
     }
@@ -155,6 +165,7 @@ export class HostRepository extends MemoryRepository {
   async store<T extends Resource>(resource: WithId<T>): Promise<WithId<T>> {
     const stored = await super.createResource(resource, undefined, true);
     this.reindex(stored);
+    this.forgetProfiles(stored.resourceType);
     return stored;
   }
 
@@ -170,18 +181,51 @@ export class HostRepository extends MemoryRepository {
     // Throws an OperationOutcomeError (400) on errors; returns warnings, which Medplum only logs.
     validateResource(resource);
     for (const url of resource.meta?.profile ?? []) {
-      const profile = await this.searchOne<StructureDefinition>({
-        resourceType: 'StructureDefinition',
-        filters: [{ code: 'url', operator: Operator.EQUALS, value: url }],
-        sortRules: [{ code: 'version', descending: true }],
-      });
+      const profile = await this.profileOf(url);
       if (!profile) {
         this.log(`Unknown profile referenced: ${url} (${resource.resourceType}/${resource.id ?? ''}), skipped`);
         continue;
       }
-      // Parses the StructureDefinition on every call, as the server does; throws "No snapshot defined ..." without one.
-      validateResource(resource, { profile });
+      // Medplum parses the StructureDefinition on every call (validateResource(resource, { profile })), about ten
+      // times the cost of the validation itself. The schema is parsed once per stored version here and validated
+      // against the same way (validateTypedValue is what validateResource runs, with the parsed schema found by its
+      // type name): same issues, same throw. A StructureDefinition without snapshot is parsed, and throws "No
+      // snapshot defined ...", on every call, as on Medplum.
+      if (!profile.typeName) {
+        const schema = parseStructureDefinition(profile.sd);
+        profile.typeName = `sas-guard-host-profile:${profile.sd.id ?? ''}:${profile.sd.meta?.versionId ?? ''}`;
+        getAllDataTypes()[profile.typeName] = schema;
+      }
+      validateTypedValue({ type: profile.typeName, value: resource });
     }
+  }
+
+  /** The StructureDefinition of `url` as the server finds it (latest version first), cached until an SD is written. */
+  private async profileOf(url: string): Promise<{ sd: StructureDefinition; typeName?: string } | undefined> {
+    let entry = this.profiles.get(url);
+    if (entry === undefined) {
+      const sd = await this.searchOne<StructureDefinition>({
+        resourceType: 'StructureDefinition',
+        filters: [{ code: 'url', operator: Operator.EQUALS, value: url }],
+        sortRules: [{ code: 'version', descending: true }],
+      });
+      entry = sd ? { sd } : null;
+      this.profiles.set(url, entry);
+    }
+    return entry ?? undefined;
+  }
+
+  private forgetProfiles(resourceType: string): void {
+    if (resourceType !== 'StructureDefinition' || this.profiles.size === 0) {
+      return;
+    }
+    const types = getAllDataTypes();
+    for (const entry of this.profiles.values()) {
+      if (entry?.typeName) {
+        delete types[entry.typeName];
+      }
+    }
+    this.profiles.clear();
   }
 
   // ---------------------------------------------------------------- search
