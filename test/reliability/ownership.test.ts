@@ -1,0 +1,279 @@
+// Ownership and least privilege (issue 6) on the embedded host with sas-guard installed, a bearer token required and
+// one trusted author: a second client cannot rewrite or cancel another's appointment (OW-1, judged by the owner
+// recorded at creation, not by meta.author, which is the last writer); a trusted author can, and the creator keeps
+// its appointment after the correction. The host refuses requests without the token (401 + OperationOutcome).
+// The bot's failing reads reject the write, over HTTP.
+import type { AccessPolicy, Appointment, Bundle } from '@medplum/fhirtypes';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { desiredAccessPolicy } from '../../src/deploy/desired.ts';
+import { getRequestContext } from '../../src/host/context.ts';
+import type { RunningHost } from '../../src/host/server.ts';
+import { OWNER_TAG_SYSTEM } from '../../src/rules/sas-codes.ts';
+import { appointmentWithIdentifier } from '../fixtures/appointments.ts';
+import type { Answer, CallOptions } from './helpers.ts';
+import { answerProblem, conditionalPath, send, startInstalledHost } from './helpers.ts';
+
+const TOKEN = 'reliability-test-token';
+const CREATOR = 'ClientApplication/agenda-a';
+const OTHER = 'ClientApplication/agenda-b';
+const ADMIN = 'ClientApplication/sas-admin';
+
+let host: RunningHost;
+
+beforeAll(async () => {
+  host = await startInstalledHost({ token: TOKEN, config: { trustedAuthors: ADMIN } });
+});
+afterAll(async () => {
+  await host.close();
+});
+
+/** A request with the token, written by `author`. */
+function as(author: string, method: string, path: string, options: CallOptions = {}): Promise<Answer> {
+  return send(host, method, path, {
+    ...options,
+    headers: { authorization: `Bearer ${TOKEN}`, 'x-sas-guard-author': author, ...options.headers },
+  });
+}
+
+function read(id: string): Promise<Answer> {
+  return as(ADMIN, 'GET', `fhir/R4/Appointment/${id}`, { headers: { 'x-medplum': 'extended' } });
+}
+
+function ownerOf(answer: Answer): string | undefined {
+  return (answer.json as Appointment).meta?.tag?.find((tag) => tag.system === OWNER_TAG_SYSTEM)?.code;
+}
+
+function expectRule(answer: Answer, rule: string): void {
+  expect(answer.status, answer.text.slice(0, 300)).toBe(422);
+  expect(answerProblem(answer)).toBeUndefined();
+  expect(answer.text).toContain(rule);
+}
+
+async function createAs(author: string, value: string, changes: Partial<Appointment> = {}): Promise<string> {
+  const created = await as(author, 'PUT', conditionalPath(value), {
+    body: { ...appointmentWithIdentifier(value), ...changes },
+  });
+  expect(created.status, created.text.slice(0, 300)).toBe(201);
+  return (created.json as Appointment).id as string;
+}
+
+describe('the bearer token (SAS_GUARD_TOKEN)', () => {
+  test.each([
+    ['no Authorization header', undefined],
+    ['a wrong token', 'Bearer not-the-token'],
+    ['another scheme', `Basic ${TOKEN}`],
+    ['an empty bearer', 'Bearer '],
+  ])('%s → 401 with an OperationOutcome, nothing written', async (_name, authorization) => {
+    const value = `unauthorized-${String(authorization)}`;
+    const headers: Record<string, string> = authorization === undefined ? {} : { authorization };
+    for (const [method, path] of [
+      ['PUT', conditionalPath(value)],
+      ['POST', 'fhir/R4/Appointment'],
+      ['GET', 'fhir/R4/Appointment'],
+      ['GET', 'fhir/R4/metadata'],
+      ['POST', `admin/projects/${host.project.id}/secrets`],
+    ] as const) {
+      const answer = await send(host, method, path, {
+        headers,
+        body: method === 'GET' ? undefined : appointmentWithIdentifier(value),
+      });
+      expect(answer.status, `${method} ${path}`).toBe(401);
+      expect(answerProblem(answer)).toBeUndefined();
+    }
+    const search = await as(ADMIN, 'GET', `fhir/R4/Appointment?identifier=${encodeURIComponent(value)}`);
+    expect((search.json as Bundle).entry ?? []).toHaveLength(0);
+  });
+
+  test('/healthcheck stays open; with the token, writes pass through the bot (its own reads authenticate)', async () => {
+    expect((await send(host, 'GET', 'healthcheck')).status).toBe(200);
+    await createAs(CREATOR, 'with-token');
+  });
+});
+
+describe('OW-1: one client cannot change another client’s appointment', () => {
+  test('another client cannot rewrite, cancel, patch or re-own it; the stored version stays as it was', async () => {
+    const value = 'owned-by-a';
+    const id = await createAs(CREATOR, value);
+    const before = await read(id);
+    expect(ownerOf(before)).toBe(CREATOR);
+
+    expectRule(
+      await as(OTHER, 'PUT', conditionalPath(value), { body: { ...appointmentWithIdentifier(value), comment: 'b' } }),
+      'OW-1',
+    );
+    expectRule(
+      await as(OTHER, 'PUT', conditionalPath(value), {
+        body: { ...appointmentWithIdentifier(value), status: 'cancelled' },
+      }),
+      'OW-1',
+    );
+    expectRule(
+      await as(OTHER, 'PUT', `fhir/R4/Appointment/${id}`, {
+        body: { ...appointmentWithIdentifier(value), id, status: 'cancelled' },
+      }),
+      'OW-1',
+    );
+    expectRule(
+      await as(OTHER, 'PATCH', `fhir/R4/Appointment/${id}`, {
+        body: [{ op: 'replace', path: '/status', value: 'cancelled' }],
+        contentType: 'application/json-patch+json',
+      }),
+      'OW-1',
+    );
+    // Claiming the appointment in the body changes nothing: meta.author is the server's, the owner tag the bot's.
+    expectRule(
+      await as(OTHER, 'PUT', conditionalPath(value), {
+        body: {
+          ...appointmentWithIdentifier(value),
+          status: 'cancelled',
+          meta: {
+            ...appointmentWithIdentifier(value).meta,
+            author: { reference: OTHER },
+            tag: [{ system: OWNER_TAG_SYSTEM, code: OTHER }],
+          },
+        },
+      }),
+      'OW-1',
+    );
+    expect((await read(id)).text).toBe(before.text);
+  });
+
+  test('a trusted author corrects; the creator can still update; the other client still cannot', async () => {
+    const value = 'corrected-by-admin';
+    const id = await createAs(CREATOR, value);
+
+    const correction = await as(ADMIN, 'PUT', conditionalPath(value), {
+      body: { ...appointmentWithIdentifier(value), comment: 'corrected by the SAS admin' },
+    });
+    expect(correction.status, correction.text.slice(0, 300)).toBe(200);
+    const corrected = await read(id);
+    // meta.author is now the admin (the last writer), the recorded owner is still the creator.
+    expect((corrected.json as Appointment).meta?.author?.reference).toBe(ADMIN);
+    expect(ownerOf(corrected)).toBe(CREATOR);
+
+    const byCreator = await as(CREATOR, 'PUT', conditionalPath(value), {
+      body: { ...appointmentWithIdentifier(value), status: 'cancelled' },
+    });
+    expect(byCreator.status, byCreator.text.slice(0, 300)).toBe(200);
+    expect(ownerOf(await read(id))).toBe(CREATOR);
+
+    expectRule(
+      await as(OTHER, 'PUT', conditionalPath(value), {
+        body: { ...appointmentWithIdentifier(value), status: 'cancelled', comment: 'b' },
+      }),
+      'OW-1',
+    );
+  });
+
+  test('the owner is recorded by the bot: a forged owner tag at creation or its removal on update is ignored', async () => {
+    const value = 'forged-owner';
+    const id = await createAs(OTHER, value, {
+      meta: { ...appointmentWithIdentifier(value).meta, tag: [{ system: OWNER_TAG_SYSTEM, code: CREATOR }] },
+    });
+    expect(ownerOf(await read(id))).toBe(OTHER);
+    const stripped = await as(OTHER, 'PUT', conditionalPath(value), {
+      body: {
+        ...appointmentWithIdentifier(value),
+        comment: 'tag removed',
+        meta: { ...appointmentWithIdentifier(value).meta, tag: [] },
+      },
+    });
+    expect(stripped.status, stripped.text.slice(0, 300)).toBe(200);
+    expect(ownerOf(await read(id))).toBe(OTHER);
+    // So the client named in the forged tag is not the owner.
+    expectRule(
+      await as(CREATOR, 'PUT', conditionalPath(value), { body: { ...appointmentWithIdentifier(value), comment: 'a' } }),
+      'OW-1',
+    );
+  });
+
+  test('an identical re-send by another client is a harmless 200: no new version, owner unchanged', async () => {
+    const value = 'identical-resend';
+    const id = await createAs(CREATOR, value);
+    const before = await read(id);
+    const resend = await as(OTHER, 'PUT', conditionalPath(value), { body: appointmentWithIdentifier(value) });
+    expect(resend.status).toBe(200);
+    expect((await read(id)).text).toBe(before.text);
+  });
+
+  // Known gap (reported): the bot drops errors on a re-send identical to the stored version, and a delete presents
+  // the stored version, so OW-1 does not stop another client's DELETE. On Medplum the installed AccessPolicy gives SAS
+  // clients no `delete` interaction (checked below), so the request is refused before the bot; this host does not
+  // enforce AccessPolicies. Fix: in src/bot/guard.ts, judge OW-1 on `X-Medplum-Deleted-Resource` without the retry
+  // exemption.
+  test.todo('another client cannot DELETE an appointment (needs the bot to judge OW-1 on deletes)');
+});
+
+describe('least privilege: the AccessPolicy installed for SAS clients', () => {
+  test('Appointment create, read, search, update only: no delete, no other type, no criteria', async () => {
+    const bundle = await as(ADMIN, 'GET', 'fhir/R4/AccessPolicy');
+    const policies = ((bundle.json as Bundle<AccessPolicy>).entry ?? []).flatMap((e) =>
+      e.resource ? [e.resource] : [],
+    );
+    const installed = policies.find((p) => p.name === desiredAccessPolicy().name);
+    expect(installed).toBeDefined();
+    expect(installed?.resource).toEqual([
+      { resourceType: 'Appointment', interaction: ['create', 'read', 'search', 'update'] },
+    ]);
+  });
+});
+
+describe("the bot's failing reads reject the write (over HTTP)", () => {
+  /** Makes the host fail every Appointment read or search made by the bot (its requests are authored by the Bot). */
+  function failBotReads(kind: 'readResource' | 'search'): () => void {
+    const repo = host.repo;
+    const original = repo[kind].bind(repo) as (...args: unknown[]) => Promise<unknown>;
+    const failing = (...args: unknown[]): Promise<unknown> => {
+      const byBot = getRequestContext()?.author.reference?.startsWith('Bot/') === true;
+      const type =
+        kind === 'readResource' ? args[0] : (args[0] as { resourceType?: unknown } | undefined)?.resourceType;
+      if (byBot && type === 'Appointment') {
+        return Promise.reject(new Error('simulated storage failure'));
+      }
+      return original(...args);
+    };
+    Object.defineProperty(repo, kind, { value: failing, configurable: true, writable: true });
+    return () => {
+      delete (repo as unknown as Record<string, unknown>)[kind];
+    };
+  }
+
+  test('the read of the previous version fails → the update is refused, the stored version unchanged', async () => {
+    const value = 'bot-read-fails';
+    const id = await createAs(CREATOR, value);
+    const before = await read(id);
+    const restore = failBotReads('readResource');
+    let answer: Answer;
+    try {
+      answer = await as(CREATOR, 'PUT', conditionalPath(value), {
+        body: { ...appointmentWithIdentifier(value), status: 'cancelled' },
+      });
+    } finally {
+      restore();
+    }
+    // The bot throws a plain outcome with code `exception` and no id: Medplum answers 500, as this host does.
+    expect(answer.status).toBe(500);
+    expect((answer.json as { resourceType?: string }).resourceType).toBe('OperationOutcome');
+    expect(answer.text).toContain("n'a pas pu lire");
+    // No stack trace or source path, even in a 5xx.
+    expect(answerProblem({ ...answer, status: 400 })).toBeUndefined();
+    expect((await read(id)).text).toBe(before.text);
+  });
+
+  test('the identifier search fails → the creation is refused, nothing stored', async () => {
+    const value = 'bot-search-fails';
+    const restore = failBotReads('search');
+    let answer: Answer;
+    try {
+      answer = await as(CREATOR, 'POST', 'fhir/R4/Appointment', { body: appointmentWithIdentifier(value) });
+    } finally {
+      restore();
+    }
+    expect(answer.status).toBe(500);
+    expect((answer.json as { resourceType?: string }).resourceType).toBe('OperationOutcome');
+    expect(answer.text).toContain("n'a pas pu vérifier");
+    expect(answerProblem({ ...answer, status: 400 })).toBeUndefined();
+    const search = await as(ADMIN, 'GET', `fhir/R4/Appointment?identifier=${encodeURIComponent(value)}`);
+    expect((search.json as Bundle).entry ?? []).toHaveLength(0);
+  });
+});
