@@ -1,5 +1,6 @@
 // In-process benchmarks: the rules engine, profile validation (parsed per call vs reused), and one execution of the
 // built bot bundle the way Medplum's vmcontext runner executes it, against a trivial bot.
+import { MedplumClient } from '@medplum/core';
 import type { WithId } from '@medplum/core';
 import type { Appointment, Bot } from '@medplum/fhirtypes';
 import { randomUUID } from 'node:crypto';
@@ -9,7 +10,7 @@ import { start } from '../src/host/server.ts';
 import { SAS_PROFILE_URL, createProfileValidator, getProfile, indexBaseDefinitions } from '../src/profiles/index.ts';
 import { evaluateAppointment } from '../src/rules/engine.ts';
 import type { RuleContext } from '../src/rules/types.ts';
-import { appointmentWithIdentifier, bookedAppointment } from '../test/fixtures/appointments.ts';
+import { APPOINTMENT_SYSTEM, appointmentWithIdentifier, bookedAppointment } from '../test/fixtures/appointments.ts';
 import { round, summarize, timeEach } from './stats.ts';
 
 export interface MicroOptions {
@@ -102,6 +103,10 @@ export interface BotVmResult {
   bot_vm_trivial_p50_ms: number;
   bot_vm_trivial_p99_ms: number;
   bot_bundle_bytes: number;
+  /** The bot's two reads on a creation (read by id → 404, identifier search), made by a MedplumClient outside the vm. */
+  bot_vm_reads_p50_ms: number;
+  /** (bundle execution − its two reads) ÷ trivial bot: what the vmcontext runs besides the HTTP reads. */
+  bot_vm_overhead_ratio_without_reads: number;
 }
 
 const TRIVIAL_BOT = 'exports.handler = async () => true;\nObject.assign(exports, module.exports);';
@@ -143,14 +148,35 @@ export async function benchBotVm({ quick }: MicroOptions): Promise<BotVmResult> 
       await execute(code);
       await execute(TRIVIAL_BOT);
     }
+    const medplum = new MedplumClient({ baseUrl: host.url, fetch: globalThis.fetch });
+    medplum.setAccessToken('bench');
+    const reads = async (): Promise<void> => {
+      try {
+        await medplum.readResource('Appointment', randomUUID(), {
+          cache: 'no-cache',
+          headers: { 'X-Medplum': 'extended' },
+        });
+        throw new Error('unexpected appointment');
+      } catch (error) {
+        if (error instanceof Error && error.message === 'unexpected appointment') throw error;
+      }
+      await medplum.search(
+        'Appointment',
+        { identifier: `${APPOINTMENT_SYSTEM}|${randomUUID()}`, _count: '2', _elements: 'id' },
+        { cache: 'no-cache' },
+      );
+    };
     const full: number[] = [];
     const trivial: number[] = [];
+    const readTimes: number[] = [];
     for (let round = 0; round < 4; round++) {
       full.push(...(await timeEach(() => execute(code), { ...limits, maxMs: limits.maxMs / 4 })));
       trivial.push(...(await timeEach(() => execute(TRIVIAL_BOT), { ...limits, maxMs: limits.maxMs / 4 })));
+      readTimes.push(...(await timeEach(reads, { ...limits, maxMs: limits.maxMs / 4 })));
     }
     const f = summarize(full);
     const t = summarize(trivial);
+    const r = summarize(readTimes);
     return {
       bot_vm_overhead_ratio: round(f.p50 / t.p50, 2),
       bot_vm_p50_ms: round(f.p50),
@@ -158,6 +184,8 @@ export async function benchBotVm({ quick }: MicroOptions): Promise<BotVmResult> 
       bot_vm_trivial_p50_ms: round(t.p50),
       bot_vm_trivial_p99_ms: round(t.p99),
       bot_bundle_bytes: Buffer.byteLength(code, 'utf8'),
+      bot_vm_reads_p50_ms: round(r.p50),
+      bot_vm_overhead_ratio_without_reads: round((f.p50 - r.p50) / t.p50, 2),
     };
   } finally {
     await host.close();

@@ -62,6 +62,7 @@ const DETAILS: [string, string, string?][] = [
   ['validation, parsed profile reused (µs)', 'validation_cached_p50_us', 'validation_cached_p99_us'],
   ['vmcontext: bot bundle, creation, 2 reads over HTTP (ms)', 'bot_vm_p50_ms', 'bot_vm_p99_ms'],
   ['vmcontext: trivial bot (ms)', 'bot_vm_trivial_p50_ms', 'bot_vm_trivial_p99_ms'],
+  ["the bot's 2 reads alone, MedplumClient outside the vm (ms)", 'bot_vm_reads_p50_ms'],
   ['conditional PUT, bare host, 1k stored (ms)', 'host_bare_p50_ms', 'host_bare_p99_ms'],
   ['conditional PUT, sas-guard, 1k stored (ms)', 'host_guard_p50_ms', 'host_guard_p99_ms'],
   ['conditional PUT, sas-guard, 100k stored (ms)', 'host_guard_100k_p50_ms', 'host_guard_100k_p99_ms'],
@@ -151,6 +152,10 @@ async function main(): Promise<void> {
     table([
       ['other', 'value'],
       ['bot bundle size (bytes)', String(results.bot_bundle_bytes ?? '—')],
+      [
+        'vmcontext ratio without the 2 HTTP reads: (bundle − reads) ÷ trivial',
+        fmt(results.bot_vm_overhead_ratio_without_reads),
+      ],
       ['host heap used, 100,000 appointments (MB)', fmt(results.host_100k_heap_used_mb)],
       ['host heap growth from bulk-loading 100,000 (MB)', fmt(results.host_100k_heap_delta_mb)],
       ['host RSS, 100,000 appointments (MB)', fmt(results.host_100k_rss_mb)],
