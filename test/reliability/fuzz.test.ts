@@ -32,7 +32,7 @@ describe('fuzzing the embedded host over HTTP', () => {
     });
     console.log(JSON.stringify({ ...report, problems: report.problems.length }));
     expect(report.problems.slice(0, 10)).toEqual([]);
-    expect(report.requests).toBeGreaterThanOrEqual(Math.min(COUNT, 100));
+    expect(report.requests).toBeGreaterThanOrEqual(Math.min(COUNT, 50));
     expect(report.statuses['error'] ?? 0).toBe(0);
     // Both sides of H6 were exercised.
     expect(report.sentinelWritesRejected).toBeGreaterThan(0);
