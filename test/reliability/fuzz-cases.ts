@@ -80,8 +80,8 @@ function randomJson(random: Random, depth = 0): unknown {
     default: {
       const object: Record<string, unknown> = {};
       for (let i = 0; i < 1 + Math.floor(random() * 3); i++) {
-        object[pick(random, ['resourceType', 'id', 'value', 'system', 'url', 'reference', oddString(random)])] =
-          randomJson(random, depth + 1);
+        const key = pick(random, ['resourceType', 'id', 'value', 'system', 'url', 'reference', oddString(random)]);
+        setOwn(object, key, randomJson(random, depth + 1) as Json);
       }
       return object;
     }
@@ -117,6 +117,11 @@ function parentOf(root: Json, path: (string | number)[]): Json | undefined {
   return node;
 }
 
+/** An own property, even for `__proto__` (a plain assignment would change the prototype instead). */
+function setOwn(target: object, key: string | number, value: Json): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** One to three random mutations of a valid appointment: deleted, replaced, duplicated or added members. */
 export function mutateAppointment(random: Random, appointment: Appointment): Json {
   const root = structuredClone(appointment) as unknown as Json;
@@ -137,11 +142,11 @@ export function mutateAppointment(random: Random, appointment: Appointment): Jso
         delete parent[key];
       }
     } else if (action === 1) {
-      (parent as Record<string | number, Json>)[key] = randomJson(random) as Json;
+      setOwn(parent, key, randomJson(random) as Json);
     } else if (action === 2 && Array.isArray(parent)) {
       parent.push(structuredClone(parent[key as number] ?? null));
-    } else {
-      (parent as Record<string, Json>)[oddString(random) || 'extra'] = randomJson(random) as Json;
+    } else if (!Array.isArray(parent)) {
+      setOwn(parent, oddString(random) || 'extra', randomJson(random) as Json);
     }
   }
   return root;
