@@ -115,10 +115,11 @@ export function sasTransformRequest(request: GenericRequest, options: SasLayerOp
     (request.method === 'PUT' && (segments.length === 1 || segments.length === 2));
   context.conditionalUpdate = request.method === 'PUT' && segments.length === 1 && [...params.keys()].length > 0;
 
-  // H2: a conditional update with no effective criteria (no query, only result parameters, or empty values) would
-  // match every resource of the type, and overwrite the only one when there is one: refuse it.
+  // H2: a conditional update or delete with no effective criteria (no query, only result parameters, or empty
+  // values) would match every resource of the type, and overwrite or delete the only one when there is one (e.g.
+  // `DELETE [base]/Project` removed the project): refuse it.
   if (
-    request.method === 'PUT' &&
+    (request.method === 'PUT' || request.method === 'DELETE') &&
     segments.length === 1 &&
     resourceType !== undefined &&
     ![...params].some(([key, value]) => !RESULT_PARAMETERS.has(key) && value.trim() !== '')
@@ -127,7 +128,7 @@ export function sasTransformRequest(request: GenericRequest, options: SasLayerOp
       action: 'respond',
       response: outcomeResponse(
         400,
-        badRequest('A conditional update needs search criteria, e.g. ?identifier=system|value'),
+        badRequest('A conditional update or delete needs search criteria, e.g. ?identifier=system|value'),
       ),
     };
   }
