@@ -87,4 +87,22 @@ describe('a conditional update without effective criteria', () => {
       expect((await readStored(lone, id)).text).toBe(before.text);
     },
   );
+
+  // Found by the soak: `DELETE [base]/Project` (reached as `Appointment/%2e%2e/Project`) deleted the only project,
+  // and every write answered 404 afterwards.
+  test.each([
+    'fhir/R4/Appointment',
+    'fhir/R4/Appointment?_count=1',
+    'fhir/R4/Project',
+    'fhir/R4/Appointment/%2e%2e/Project',
+  ])('DELETE %s (no effective criteria) → 400, nothing deleted, still serving', async (path) => {
+    const before = await readStored(lone, id);
+    const answer = await send(lone, 'DELETE', path);
+    expect(answer.status).toBe(400);
+    expect(answerProblem(answer)).toBeUndefined();
+    expect((await readStored(lone, id)).text).toBe(before.text);
+    const value = `after-delete-${encodeURIComponent(path)}`;
+    const write = await send(lone, 'PUT', conditionalPath(value), { body: appointmentWithIdentifier(value) });
+    expect(write.status).toBe(201);
+  });
 });
