@@ -22,8 +22,7 @@ export const rule: Rule = {
     if (!previous || author === undefined || trustedAuthors.includes(author)) {
       return;
     }
-    const creator =
-      owner ?? recordedOwner(previous) ?? authorOf(previous);
+    const creator = owner ?? recordedOwner(previous) ?? authorOf(previous);
     if (creator && creator !== author) {
       report({ messageId: 'owner', expression: 'Appointment', data: { owner: creator, author } });
     }
