@@ -1,10 +1,12 @@
 // Medplum's own MemoryRepository, made to write the way a Medplum server writes:
 //   permissions → pre-commit bot → If-Match check → base + meta.profile validation → store
 // (packages/server/src/fhir/repo.ts, updateResourceImpl), plus:
+//   - the writer's AccessPolicy checked on every read, search and write the router asks for (403, src/host/access.ts),
+//     not on the server's own lookups (previous version, profiles, the pre-commit hook's reads);
 //   - unknown search parameters rejected with 400 "Unknown search parameter: <code>" (the router ignores them);
 //   - an identical re-send stores nothing and answers the stored version (Medplum's isNotModified);
 //   - an index of Appointment.identifier so a conditional update costs the same with 1,000 or 100,000 appointments.
-import type { SearchRequest, WithId } from '@medplum/core';
+import type { AccessPolicyInteraction, SearchRequest, WithId } from '@medplum/core';
 import {
   OperationOutcomeError,
   Operator,
@@ -32,7 +34,8 @@ import type {
   Resource,
   StructureDefinition,
 } from '@medplum/fhirtypes';
-import { getRequestContext } from './context.ts';
+import { checkAccess } from './access.ts';
+import { getRequestContext, withoutAccessPolicy } from './context.ts';
 
 /** What a pre-commit hook may answer: a replacement resource, or anything else (ignored). */
 export type PreCommitHook = (resource: WithId<Resource>, interaction: 'update' | 'delete') => Promise<unknown>;
@@ -72,12 +75,14 @@ export class HostRepository extends MemoryRepository {
   // ---------------------------------------------------------------- writes
 
   override async createResource<T extends Resource>(resource: T, options?: CreateResourceOptions): Promise<WithId<T>> {
+    this.allow(resource.resourceType, 'create');
     // As on Medplum: a created resource gets a server id; a client id is kept only when the router assigned it.
     const id = options?.assignedId && resource.id ? resource.id : this.generateId();
     return this.write({ ...resource, id }, true, undefined);
   }
 
   override async updateResource<T extends Resource>(resource: T, options?: UpdateResourceOptions): Promise<WithId<T>> {
+    this.allow(resource.resourceType, 'update');
     if (!resource.id) {
       throw new OperationOutcomeError(badRequest('Missing id'));
     }
@@ -85,8 +90,9 @@ export class HostRepository extends MemoryRepository {
   }
 
   override async deleteResource(resourceType: string, id: string, options?: { ifMatch?: string }): Promise<void> {
-    const existing = await this.readResource<WithId<Resource>>(resourceType, id);
-    await this.preCommit?.(existing, 'delete');
+    this.allow(resourceType, 'delete');
+    const existing = await super.readResource<WithId<Resource>>(resourceType, id);
+    await withoutAccessPolicy(() => this.preCommit?.(existing, 'delete'));
     await super.deleteResource(resourceType, id, options);
     this.unindex(resourceType, id);
     this.forgetProfiles(resourceType);
@@ -125,9 +131,9 @@ export class HostRepository extends MemoryRepository {
     const author = getRequestContext()?.author ?? this.systemAuthor;
     let candidate = deepClone(resource);
 
-    // 1. permissions: the host has one admin identity; nothing to check.
+    // 1. permissions: checked by createResource/updateResource (this.allow).
     // 2. pre-commit bot: sees the unvalidated input, id set, meta.author injected.
-    const replacement = await this.preCommit?.(candidate, 'update');
+    const replacement = await withoutAccessPolicy(() => this.preCommit?.(candidate, 'update'));
     if (
       isResource(replacement) &&
       replacement.resourceType === candidate.resourceType &&
@@ -171,7 +177,7 @@ export class HostRepository extends MemoryRepository {
 
   private async tryRead<T extends Resource>(resourceType: string, id: string): Promise<WithId<T> | undefined> {
     try {
-      return await this.readResource<WithId<T>>(resourceType, id);
+      return await super.readResource<WithId<T>>(resourceType, id);
     } catch {
       return undefined;
     }
@@ -204,11 +210,13 @@ export class HostRepository extends MemoryRepository {
   private async profileOf(url: string): Promise<{ sd: StructureDefinition; typeName?: string } | undefined> {
     let entry = this.profiles.get(url);
     if (entry === undefined) {
-      const sd = await this.searchOne<StructureDefinition>({
-        resourceType: 'StructureDefinition',
-        filters: [{ code: 'url', operator: Operator.EQUALS, value: url }],
-        sortRules: [{ code: 'version', descending: true }],
-      });
+      const sd = await withoutAccessPolicy(() =>
+        this.searchOne<StructureDefinition>({
+          resourceType: 'StructureDefinition',
+          filters: [{ code: 'url', operator: Operator.EQUALS, value: url }],
+          sortRules: [{ code: 'version', descending: true }],
+        }),
+      );
       entry = sd ? { sd } : null;
       this.profiles.set(url, entry);
     }
@@ -228,12 +236,30 @@ export class HostRepository extends MemoryRepository {
     this.profiles.clear();
   }
 
-  // ---------------------------------------------------------------- search
+  // ---------------------------------------------------------------- reads and search
+
+  override async readResource<T extends Resource>(resourceType: string, id: string): Promise<T> {
+    this.allow(resourceType, 'read');
+    return super.readResource<T>(resourceType, id);
+  }
+
+  override async readHistory<T extends Resource>(resourceType: string, id: string): Promise<Bundle<T>> {
+    this.allow(resourceType, 'history');
+    return super.readHistory<T>(resourceType, id);
+  }
+
+  override async readVersion<T extends Resource>(resourceType: string, id: string, versionId: string): Promise<T> {
+    this.allow(resourceType, 'vread');
+    return super.readVersion<T>(resourceType, id, versionId);
+  }
 
   override async search<T extends Resource>(
     searchRequest: SearchRequest<T>,
     _options?: SearchOptions,
   ): Promise<Bundle<WithId<T>>> {
+    for (const resourceType of searchRequest.types ?? [searchRequest.resourceType]) {
+      this.allow(resourceType, 'search');
+    }
     checkSearchParameters(searchRequest);
     return this.indexedSearch(searchRequest) ?? super.search(searchRequest);
   }
@@ -270,6 +296,11 @@ export class HostRepository extends MemoryRepository {
     // MemoryRepository keeps its maps private (TypeScript-private, readable at run time).
     const resources = (this as unknown as { resources: Map<string, Map<string, Resource>> }).resources;
     return resources.get(resourceType)?.get(id);
+  }
+
+  /** Medplum's Repository checks the request's AccessPolicy first: 403 before the bot, validation or storage. */
+  private allow(resourceType: string, interaction: AccessPolicyInteraction): void {
+    checkAccess(getRequestContext()?.accessPolicy, resourceType, interaction);
   }
 
   // ---------------------------------------------------------------- identifier index

@@ -5,6 +5,7 @@ import type { MedplumClient, WithId } from '@medplum/core';
 import {
   ContentType,
   MEDPLUM_VERSION,
+  OperationOutcomeError,
   allOk,
   badRequest,
   contentTooLarge,
@@ -42,9 +43,10 @@ import { sasTransformRequest, sasTransformResponse } from '../http/sas-layer.ts'
 import type { SasLayerOptions } from '../http/sas-layer.ts';
 import type { GenericRequest, GenericResponse } from '../http/types.ts';
 import { jsonBody, mediaType } from '../http/types.ts';
+import { accessPolicyOf } from './access.ts';
 import { createPreCommitHook } from './bots.ts';
 import { capabilityStatement } from './metadata.ts';
-import { requestContextStore } from './context.ts';
+import { requestContextStore, withoutAccessPolicy } from './context.ts';
 import type { HostRequestContext } from './context.ts';
 import { KeyedLock } from './lock.ts';
 import { HostRepository } from './repo.ts';
@@ -425,7 +427,7 @@ export async function start(options: StartOptions = {}): Promise<RunningHost> {
       };
     }
     if (method === 'GET' && path === '/auth/me') {
-      return {
+      return withoutAccessPolicy(async () => ({
         status: 200,
         headers: { 'content-type': ContentType.JSON },
         body: jsonBody({
@@ -433,7 +435,7 @@ export async function start(options: StartOptions = {}): Promise<RunningHost> {
           membership: await repo.readResource('ProjectMembership', membership.id),
           profile: await repo.readResource('ClientApplication', clientApplication.id),
         }),
-      };
+      }));
     }
     const admin = /^\/admin\/projects\/([^/]+)\/(secrets|settings|bot)$/.exec(path);
     if (method === 'POST' && admin?.[1] && admin[2]) {
@@ -520,15 +522,28 @@ export async function start(options: StartOptions = {}): Promise<RunningHost> {
       return;
     }
     const context: HostRequestContext = { requestId, traceId, author };
+    // The writer's AccessPolicy, then the core; an OperationOutcomeError outside the router (an invalid policy, a 403
+    // on an admin endpoint) is answered as the router would.
+    const answer = async (coreRequest: GenericRequest): Promise<GenericResponse> => {
+      try {
+        context.accessPolicy = await accessPolicyOf(repo, author);
+        return await core(coreRequest);
+      } catch (err) {
+        if (err instanceof OperationOutcomeError) {
+          return outcomeResponse(err.outcome, context);
+        }
+        throw err;
+      }
+    };
     const response = await requestContextStore.run(context, async () => {
       if (!useSasLayer) {
-        return core(request);
+        return answer(request);
       }
       const decision = sasTransformRequest(request, sasOptions());
       if (decision.action === 'respond') {
         return decision.response;
       }
-      return sasTransformResponse(await core(decision.request), decision.context, sasOptions());
+      return sasTransformResponse(await answer(decision.request), decision.context, sasOptions());
     });
     send(res, response);
   }

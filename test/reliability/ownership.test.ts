@@ -3,7 +3,7 @@
 // recorded at creation, not by meta.author, which is the last writer); a trusted author can, and the creator keeps
 // its appointment after the correction. The host refuses requests without the token (401 + OperationOutcome).
 // The bot's failing reads reject the write, over HTTP.
-import type { AccessPolicy, Appointment, Bundle } from '@medplum/fhirtypes';
+import type { AccessPolicy, Appointment, Bundle, ClientApplication, ProjectMembership } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { desiredAccessPolicy } from '../../src/deploy/desired.ts';
 import { getRequestContext } from '../../src/host/context.ts';
@@ -195,26 +195,113 @@ describe('OW-1: one client cannot change another client’s appointment', () => 
     expect(resend.status).toBe(200);
     expect((await read(id)).text).toBe(before.text);
   });
-
-  // Known gap (reported): the bot drops errors on a re-send identical to the stored version, and a delete presents
-  // the stored version, so OW-1 does not stop another client's DELETE. On Medplum the installed AccessPolicy gives SAS
-  // clients no `delete` interaction (checked below), so the request is refused before the bot; this host does not
-  // enforce AccessPolicies. Fix: in src/bot/guard.ts, judge OW-1 on `X-Medplum-Deleted-Resource` without the retry
-  // exemption.
-  test.todo('another client cannot DELETE an appointment (needs the bot to judge OW-1 on deletes)');
 });
+
+/** The AccessPolicy the installer stored for SAS clients. */
+async function installedPolicy(): Promise<AccessPolicy | undefined> {
+  const bundle = await as(ADMIN, 'GET', 'fhir/R4/AccessPolicy');
+  const policies = ((bundle.json as Bundle<AccessPolicy>).entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []));
+  return policies.find((p) => p.name === desiredAccessPolicy().name);
+}
 
 describe('least privilege: the AccessPolicy installed for SAS clients', () => {
   test('Appointment create, read, search, update only: no delete, no other type, no criteria', async () => {
-    const bundle = await as(ADMIN, 'GET', 'fhir/R4/AccessPolicy');
-    const policies = ((bundle.json as Bundle<AccessPolicy>).entry ?? []).flatMap((e) =>
-      e.resource ? [e.resource] : [],
-    );
-    const installed = policies.find((p) => p.name === desiredAccessPolicy().name);
+    const installed = await installedPolicy();
     expect(installed).toBeDefined();
     expect(installed?.resource).toEqual([
       { resourceType: 'Appointment', interaction: ['create', 'read', 'search', 'update'] },
     ]);
+  });
+});
+
+describe('the installed AccessPolicy, enforced for clients whose ProjectMembership names it', () => {
+  // On Medplum the policy refuses a forbidden interaction with 403 before the pre-commit bot runs; the bot could not
+  // judge a DELETE anyway (it is shown the stored version, not the deleter's request).
+  let clientA: string;
+  let clientB: string;
+
+  /** A ClientApplication and its ProjectMembership with the installed AccessPolicy, created over HTTP. */
+  async function sasClient(name: string, policyId: string): Promise<string> {
+    const app = await as(ADMIN, 'POST', 'fhir/R4/ClientApplication', {
+      body: { resourceType: 'ClientApplication', name },
+    });
+    expect(app.status, app.text.slice(0, 300)).toBe(201);
+    const reference = `ClientApplication/${(app.json as ClientApplication).id ?? ''}`;
+    const membership = await as(ADMIN, 'POST', 'fhir/R4/ProjectMembership', {
+      body: {
+        resourceType: 'ProjectMembership',
+        project: { reference: `Project/${host.project.id}` },
+        user: { reference },
+        profile: { reference },
+        accessPolicy: { reference: `AccessPolicy/${policyId}` },
+      } satisfies ProjectMembership,
+    });
+    expect(membership.status, membership.text.slice(0, 300)).toBe(201);
+    return reference;
+  }
+
+  function expectForbidden(answer: Answer, what: string): void {
+    expect(answer.status, `${what}: ${answer.text.slice(0, 300)}`).toBe(403);
+    expect(answerProblem(answer), what).toBeUndefined();
+  }
+
+  beforeAll(async () => {
+    const policy = await installedPolicy();
+    clientA = await sasClient('agenda A (policy)', policy?.id ?? 'missing');
+    clientB = await sasClient('agenda B (policy)', policy?.id ?? 'missing');
+  });
+
+  test("another client's DELETE → 403 (direct, conditional, in a batch); the appointment stays as it was", async () => {
+    const value = 'delete-by-other';
+    const id = await createAs(clientA, value);
+    const before = await read(id);
+    expectForbidden(await as(clientB, 'DELETE', `fhir/R4/Appointment/${id}`), 'DELETE');
+    expectForbidden(await as(clientB, 'DELETE', conditionalPath(value)), 'conditional DELETE');
+    const batch = await as(clientB, 'POST', 'fhir/R4', {
+      body: {
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: [{ request: { method: 'DELETE', url: `Appointment/${id}` } }],
+      } satisfies Bundle,
+    });
+    expect(batch.status, batch.text.slice(0, 300)).toBe(200);
+    expect((batch.json as Bundle).entry?.[0]?.response?.status).toMatch(/^403/);
+    expect((await read(id)).text).toBe(before.text);
+  });
+
+  test('no other type, no history, no admin endpoint: 403, nothing written', async () => {
+    const own = await createAs(clientB, 'history-of-b');
+    const patient = { resourceType: 'Patient', name: [{ family: 'Martin' }] };
+    const attempts: [string, string, unknown][] = [
+      ['POST', 'fhir/R4/Patient', patient],
+      ['PUT', 'fhir/R4/Patient?identifier=x', patient],
+      ['GET', 'fhir/R4/Patient', undefined],
+      ['GET', 'fhir/R4/AccessPolicy', undefined],
+      ['POST', 'fhir/R4/Subscription', { resourceType: 'Subscription', status: 'off' }],
+      ['GET', `fhir/R4/Appointment/${own}/_history`, undefined],
+      ['POST', `admin/projects/${host.project.id}/secrets`, []],
+    ];
+    for (const [method, path, body] of attempts) {
+      expectForbidden(await as(clientB, method, path, { body }), `${method} ${path}`);
+    }
+    const patients = await as(ADMIN, 'GET', 'fhir/R4/Patient');
+    expect((patients.json as Bundle).entry ?? []).toHaveLength(0);
+  });
+
+  test('the creator, under the same policy, still conditional-PUTs and reads its appointment; it cannot delete it', async () => {
+    const value = 'owner-with-policy';
+    const id = await createAs(clientA, value);
+    const update = await as(clientA, 'PUT', conditionalPath(value), {
+      body: { ...appointmentWithIdentifier(value), comment: 'updated by its creator' },
+    });
+    expect(update.status, update.text.slice(0, 300)).toBe(200);
+    expect((await as(clientA, 'GET', `fhir/R4/Appointment/${id}`)).status).toBe(200);
+    expectForbidden(await as(clientA, 'DELETE', `fhir/R4/Appointment/${id}`), 'DELETE by its creator');
+    // OW-1 still applies to another client's update, which the policy allows.
+    expectRule(
+      await as(clientB, 'PUT', conditionalPath(value), { body: { ...appointmentWithIdentifier(value), comment: 'b' } }),
+      'OW-1',
+    );
   });
 });
 
