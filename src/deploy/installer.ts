@@ -8,7 +8,6 @@ import { normalizeErrorString } from '@medplum/core';
 import type {
   AccessPolicy,
   Attachment,
-  Binary,
   Bot,
   Project,
   ProjectMembership,
@@ -493,25 +492,9 @@ async function installBot(
   return bot;
 }
 
-/**
- * Saves the bot's source as the medplum CLI does (`createAttachment`: a raw `POST Binary`). A server that refuses raw
- * uploads gets the same Binary as a FHIR resource with `data`.
- */
-async function saveSource(medplum: MedplumClient, source: { text: string; filename: string }): Promise<Attachment> {
-  const contentType = 'text/typescript';
-  try {
-    return await medplum.createAttachment({ data: source.text, filename: source.filename, contentType });
-  } catch (err) {
-    if (!/content type/i.test(normalizeErrorString(err))) {
-      throw err;
-    }
-    const binary = await medplum.createResource<Binary>({
-      resourceType: 'Binary',
-      contentType,
-      data: Buffer.from(source.text, 'utf8').toString('base64'),
-    });
-    return { contentType, title: source.filename, url: `Binary/${binary.id}` };
-  }
+/** Saves the bot's source as the medplum CLI does (`createAttachment`: a raw `POST Binary`). */
+function saveSource(medplum: MedplumClient, source: { text: string; filename: string }): Promise<Attachment> {
+  return medplum.createAttachment({ data: source.text, filename: source.filename, contentType: 'text/typescript' });
 }
 
 async function checkBotMembership(run: Run, bot: WithId<Bot>, created: boolean): Promise<void> {

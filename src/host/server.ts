@@ -10,6 +10,7 @@ import {
   badRequest,
   contentTooLarge,
   createReference,
+  created,
   getReferenceString,
   getStatus,
   indexSearchParameterBundle,
@@ -369,6 +370,20 @@ export async function start(options: StartOptions = {}): Promise<RunningHost> {
     return { status: 201, headers: { 'content-type': ContentType.FHIR_JSON }, body: jsonBody(bot) };
   }
 
+  /**
+   * Medplum's `POST [base]/Binary` with raw content (what `medplum.createAttachment` sends): a Binary with that content
+   * type. Medplum keeps the bytes in its storage and answers a presigned `url`, which it turns back into `Binary/<id>`
+   * when an attachment naming it is written; the host keeps them in `data` and answers `Binary/<id>` at once.
+   */
+  async function createRawBinary(request: GenericRequest): Promise<GenericResponse> {
+    const binary = await repo.createResource<Binary>({
+      resourceType: 'Binary',
+      contentType: request.headers['content-type'] ?? 'application/octet-stream',
+      data: (request.body ?? Buffer.alloc(0)).toString('base64'),
+    });
+    return resourceResponse(created, { ...binary, url: getReferenceString(binary) }, request, fhirBaseUrl());
+  }
+
   /** The Medplum-faithful core: a generic request in, a generic response out. */
   async function core(request: GenericRequest): Promise<GenericResponse> {
     const ctx = requestContextStore.getStore();
@@ -376,9 +391,16 @@ export async function start(options: StartOptions = {}): Promise<RunningHost> {
     const path = url.pathname;
     const method = request.method.toUpperCase();
 
+    const type = mediaType(request.headers['content-type']);
+    if (
+      method === 'POST' &&
+      path === `${FHIR_BASE_PATH}/Binary` &&
+      !['', ContentType.JSON, ContentType.FHIR_JSON].includes(type)
+    ) {
+      return createRawBinary(request);
+    }
     let body: unknown = undefined;
     if (request.body?.length) {
-      const type = mediaType(request.headers['content-type']);
       if (type === ContentType.FORM_URL_ENCODED) {
         body = Object.fromEntries(new URLSearchParams(request.body.toString('utf8')));
       } else if (
