@@ -16,6 +16,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import type { TLSSocket } from 'node:tls';
+import { flatHeaders, readBody } from '../http/body.ts';
 import { sasResponseNeedsBody, sasTransformRequest, sasTransformResponse } from '../http/sas-layer.ts';
 import type { SasLayerOptions, SasRequestContext } from '../http/sas-layer.ts';
 import type { GenericRequest, GenericResponse } from '../http/types.ts';
@@ -32,7 +33,7 @@ import {
 } from './auth.ts';
 import type { CertificateClient, GatewayConfig } from './config.ts';
 import type { UpstreamExchange } from './upstream.ts';
-import { Upstream, UpstreamError, endToEnd, flatten } from './upstream.ts';
+import { Upstream, UpstreamError, endToEnd } from './upstream.ts';
 
 export interface GatewayOptions {
   /** One line per request and per failure (default console.log). */
@@ -66,45 +67,6 @@ function send(res: ServerResponse, response: GenericResponse, close = false): vo
   }
   res.writeHead(response.status, headers);
   res.end(response.body);
-}
-
-class TooLarge extends Error {}
-
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    return Promise.reject(new TooLarge());
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    req.on('data', (chunk: Buffer) => {
-      if (settled) {
-        return;
-      }
-      size += chunk.length;
-      if (size > limit) {
-        settled = true;
-        req.pause();
-        reject(new TooLarge());
-      } else {
-        chunks.push(chunk);
-      }
-    });
-    req.on('end', () => {
-      if (!settled) {
-        settled = true;
-        resolve(Buffer.concat(chunks));
-      }
-    });
-    req.on('error', (err) => {
-      if (!settled) {
-        settled = true;
-        reject(err);
-      }
-    });
-  });
 }
 
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
@@ -261,21 +223,16 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       return `${who} refused route`;
     }
 
-    let body: Buffer;
-    try {
-      body = await readBody(req, config.limits.requestBodyBytes);
-    } catch (err) {
-      if (err instanceof TooLarge) {
-        send(res, outcome(413, `Request body exceeds ${config.limits.requestBodyBytes} bytes`, 'too-costly'), true);
-        return `${who} body too large`;
-      }
-      throw err;
+    const body = await readBody(req, config.limits.requestBodyBytes);
+    if (body === undefined) {
+      send(res, outcome(413, `Request body exceeds ${config.limits.requestBodyBytes} bytes`, 'too-costly'), true);
+      return `${who} body too large`;
     }
 
     let request: GenericRequest = {
       method,
       url: path + url.search,
-      headers: flatten(endToEnd(req.headers)),
+      headers: flatHeaders(endToEnd(req.headers)),
       body: body.length ? body : undefined,
     };
     request.headers = forwardHeaders(req, request);
@@ -299,10 +256,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     const headers = endToEnd(upstreamResponse.headers);
     rewriteLocations(headers);
 
-    if (context && sasResponseNeedsBody(status, flatten(headers), context)) {
+    if (context && sasResponseNeedsBody(status, flatHeaders(headers), context)) {
       const responseBody = await exchange.readBody(config.limits.responseBodyBytes);
       const response = sasTransformResponse(
-        { status, headers: flatten(headers), body: responseBody },
+        { status, headers: flatHeaders(headers), body: responseBody },
         context,
         sasOptions,
       );

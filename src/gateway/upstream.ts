@@ -5,6 +5,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import { readBody } from '../http/body.ts';
 
 export class UpstreamError extends Error {
   readonly status: 502 | 504;
@@ -120,33 +121,19 @@ export class Upstream {
           discard: () => {
             response.resume();
           },
-          readBody: (limit) =>
-            new Promise<Buffer>((resolveBody, rejectBody) => {
-              const declared = Number(response.headers['content-length']);
-              if (Number.isFinite(declared) && declared > limit) {
-                response.destroy();
-                rejectBody(new UpstreamError(502, `The upstream response exceeds ${limit} bytes`));
-                return;
-              }
-              const chunks: Buffer[] = [];
-              let size = 0;
-              response.on('data', (chunk: Buffer) => {
-                size += chunk.length;
-                if (size > limit) {
-                  response.destroy();
-                  rejectBody(new UpstreamError(502, `The upstream response exceeds ${limit} bytes`));
-                } else {
-                  chunks.push(chunk);
-                }
-              });
-              response.on('end', () => resolveBody(Buffer.concat(chunks)));
-              response.on('error', () =>
-                rejectBody(failure ?? new UpstreamError(502, 'The upstream FHIR server closed the response early')),
-              );
-              response.on('aborted', () =>
-                rejectBody(failure ?? new UpstreamError(502, 'The upstream FHIR server closed the response early')),
-              );
-            }),
+          readBody: async (limit) => {
+            let body: Buffer | undefined;
+            try {
+              body = await readBody(response, limit);
+            } catch {
+              throw failure ?? new UpstreamError(502, 'The upstream FHIR server closed the response early');
+            }
+            if (body === undefined) {
+              response.destroy();
+              throw new UpstreamError(502, `The upstream response exceeds ${limit} bytes`);
+            }
+            return body;
+          },
         });
       });
       req.end(request.body);
@@ -205,14 +192,6 @@ export function endToEnd(headers: IncomingHttpHeaders): Record<string, string | 
     if (value !== undefined && !HOP_BY_HOP.has(lower) && !connection.includes(lower)) {
       result[lower] = value;
     }
-  }
-  return result;
-}
-
-export function flatten(headers: Record<string, string | string[]>): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    result[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return result;
 }

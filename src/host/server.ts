@@ -40,6 +40,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { flatHeaders, readBody } from '../http/body.ts';
 import { sasTransformRequest, sasTransformResponse } from '../http/sas-layer.ts';
 import type { SasLayerOptions } from '../http/sas-layer.ts';
 import type { GenericRequest, GenericResponse } from '../http/types.ts';
@@ -169,54 +170,6 @@ function resourceResponse(
     removeHiddenFields(resource);
   }
   return { status: getStatus(outcome), headers, body: jsonBody(resource) };
-}
-
-/** Reads a body of at most `limit` bytes; undefined when larger (reading stops). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    return Promise.resolve(undefined);
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    req.on('data', (chunk: Buffer) => {
-      if (settled) {
-        return;
-      }
-      size += chunk.length;
-      if (size > limit) {
-        settled = true;
-        req.pause();
-        resolve(undefined);
-      } else {
-        chunks.push(chunk);
-      }
-    });
-    req.on('end', () => {
-      if (!settled) {
-        settled = true;
-        resolve(Buffer.concat(chunks));
-      }
-    });
-    req.on('error', (err) => {
-      if (!settled) {
-        settled = true;
-        reject(err);
-      }
-    });
-  });
-}
-
-function flatHeaders(req: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) {
-      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-    }
-  }
-  return headers;
 }
 
 function send(res: ServerResponse, response: GenericResponse, close = false): void {
@@ -535,7 +488,7 @@ export async function start(options: StartOptions = {}): Promise<RunningHost> {
     const request: GenericRequest = {
       method: (req.method ?? 'GET').toUpperCase(),
       url: req.url ?? '/',
-      headers: flatHeaders(req),
+      headers: flatHeaders(req.headers),
       body,
     };
     const author = authorOf(request);
