@@ -62,6 +62,10 @@ interface Run {
   checks: InstallCheck[];
 }
 
+function newRun(medplum: MedplumClient, options: { dryRun?: boolean; log?: (line: string) => void }): Run {
+  return { medplum, dryRun: options.dryRun === true, log: options.log ?? (() => undefined), items: [], checks: [] };
+}
+
 function record(run: Run, item: InstallItem): void {
   run.items.push(item);
   const ref = item.reference ? ` (${item.reference})` : '';
@@ -636,13 +640,7 @@ function settingCheck(on: boolean, dryRun: boolean): InstallCheck {
 
 export async function installSasGuard(medplum: MedplumClient, options: InstallOptions = {}): Promise<InstallReport> {
   const started = performance.now();
-  const run: Run = {
-    medplum,
-    dryRun: options.dryRun === true,
-    log: options.log ?? (() => undefined),
-    items: [],
-    checks: [],
-  };
+  const run = newRun(medplum, options);
   const botName = options.botName ?? DEFAULT_BOT_NAME;
   validateDeployConfig(options.config);
 
@@ -794,13 +792,7 @@ export async function uninstallSasGuard(
   options: UninstallOptions = {},
 ): Promise<InstallReport> {
   const started = performance.now();
-  const run: Run = {
-    medplum,
-    dryRun: options.dryRun === true,
-    log: options.log ?? (() => undefined),
-    items: [],
-    checks: [],
-  };
+  const run = newRun(medplum, options);
   const botName = options.botName ?? DEFAULT_BOT_NAME;
   const pre = await preflight(medplum);
   requireAdmin(pre);

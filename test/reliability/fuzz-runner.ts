@@ -6,7 +6,7 @@ import { appointmentWithIdentifier } from '../fixtures/appointments.ts';
 import type { FuzzCase, Sentinel } from './fuzz-cases.ts';
 import { fuzzCase } from './fuzz-cases.ts';
 import type { Answer } from './helpers.ts';
-import { REQUEST_TIMEOUT_MS, answerProblem, conditionalPath, readStored, seededRandom, send } from './helpers.ts';
+import { answerProblem, conditionalPath, fetchAnswer, readStored, seededRandom, send } from './helpers.ts';
 
 export interface FuzzOptions {
   seed: number;
@@ -32,21 +32,8 @@ export interface FuzzReport {
   maxRssBytes: number;
 }
 
-async function sendCase(host: RunningHost, fuzz: FuzzCase): Promise<Answer> {
-  const response = await fetch(host.url + fuzz.path, {
-    method: fuzz.method,
-    headers: fuzz.headers,
-    body: fuzz.body,
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-  });
-  const text = await response.text();
-  let json: unknown = undefined;
-  try {
-    json = text ? (JSON.parse(text) as unknown) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, json };
+function sendCase(host: RunningHost, fuzz: FuzzCase): Promise<Answer> {
+  return fetchAnswer(host.url + fuzz.path, { method: fuzz.method, headers: fuzz.headers, body: fuzz.body });
 }
 
 function describeCase(fuzz: FuzzCase): string {

@@ -74,12 +74,12 @@ export async function send(
       headers['content-type'] = contentType;
     }
   }
-  const response = await fetch(host.url + path.replace(/^\//, ''), {
-    method,
-    headers,
-    body,
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-  });
+  return fetchAnswer(host.url + path.replace(/^\//, ''), { method, headers, body });
+}
+
+/** One request, bounded in time; the answer with its body parsed when it is JSON. */
+export async function fetchAnswer(url: string, init: RequestInit): Promise<Answer> {
+  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   const text = await response.text();
   let json: unknown = undefined;
   try {
