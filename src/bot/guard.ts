@@ -3,9 +3,8 @@ import { normalizeErrorString } from '@medplum/core';
 import type { BotEvent, MedplumClient } from '@medplum/core';
 import type { Appointment, OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { ConfigError, parseBotSecrets } from '../rules/config.ts';
-import { evaluateAppointment, toOperationOutcome } from '../rules/engine.ts';
-import { authorOf, recordedOwner, withOwner } from '../rules/owner.ts';
 import { identifierKey, isRecord } from '../rules/read.ts';
+import { judgeWrite } from '../rules/write.ts';
 
 /**
  * A plain OperationOutcome object to throw. Medplum maps the status from `id` (business-rule → 422; none, with
@@ -85,25 +84,12 @@ export async function guardAppointment(medplum: MedplumClient, event: BotEvent):
   const previous = typeof appointment.id === 'string' ? await readPrevious(medplum, appointment.id) : undefined;
   // Only a creation can collide with another appointment's identifier: an update keeps its own (ID-2).
   const identifierHolders = previous ? undefined : await findIdentifierHolders(medplum, appointment);
-  const author = authorOf(appointment);
-  const owner = previous ? recordedOwner(previous) : undefined;
-
-  const issues = evaluateAppointment(appointment, {
-    previous,
-    author,
-    owner,
-    identifierHolders,
-    now: new Date(),
-    ...config,
-  });
-  for (const issue of issues) {
+  const verdict = judgeWrite(appointment, { previous, identifierHolders, now: new Date() }, config);
+  for (const issue of verdict.issues) {
     console.log(`sas-guard: ${describe(issue)}`);
   }
-  const rejection = toOperationOutcome(issues);
-  if (rejection) {
-    throw rejection;
+  if (verdict.rejection) {
+    throw verdict.rejection;
   }
-  // Appointments stored before sas-guard was installed have no owner tag: their last writer becomes the owner.
-  const creator = owner ?? (previous ? authorOf(previous) : author);
-  return creator ? withOwner(appointment, creator) : undefined;
+  return verdict.stored;
 }

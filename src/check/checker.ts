@@ -7,8 +7,8 @@ import type { Appointment, OperationOutcome, OperationOutcomeIssue, StructureDef
 import { loadConformanceResources } from '../profiles/index.ts';
 import { DEFAULT_CONFIG } from '../rules/config.ts';
 import type { GuardConfig } from '../rules/config.ts';
-import { evaluateAppointment, hasErrors, toOperationOutcome } from '../rules/engine.ts';
-import { authorOf, recordedOwner, withOwner } from '../rules/owner.ts';
+import { hasErrors } from '../rules/engine.ts';
+import { judgeWrite } from '../rules/write.ts';
 import { identifierKey, isRecord } from '../rules/read.ts';
 import type { Language } from '../rules/types.ts';
 import type { InputItem } from './inputs.ts';
@@ -150,23 +150,14 @@ export class Checker {
     const httpStatus = previous ? 200 : 201;
 
     // 1. The pre-commit bot, as src/bot/guard.ts calls the rules.
-    const author = authorOf(appointment);
-    const owner = previous ? recordedOwner(previous) : undefined;
-    const ruleIssues = evaluateAppointment(appointment, {
-      previous,
-      author,
-      owner,
-      // Offline, the only holders of an identifier are the versions of this sequence: no other appointment holds it.
-      identifierHolders: previous ? undefined : [],
-      now: this.now ?? new Date(),
-      ...this.config,
-    });
-    const rejection = toOperationOutcome(ruleIssues);
-    if (rejection) {
-      return { location, status: '422', httpStatus: 422, identifier, version, outcome: rejection, notes };
+    // Offline, the only holders of an identifier are the versions of this sequence: no other appointment holds it.
+    const identifierHolders = previous ? undefined : [];
+    const verdict = judgeWrite(appointment, { previous, identifierHolders, now: this.now ?? new Date() }, this.config);
+    const ruleIssues = verdict.issues;
+    if (verdict.rejection) {
+      return { location, status: '422', httpStatus: 422, identifier, version, outcome: verdict.rejection, notes };
     }
-    const creator = owner ?? (previous ? authorOf(previous) : author);
-    const toStore = creator ? withOwner(appointment, creator) : appointment;
+    const toStore = verdict.stored;
 
     // 2. Base and meta.profile validation, on what the bot let through.
     const validation = this.validator.validate(toStore);

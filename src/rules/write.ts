@@ -1,0 +1,32 @@
+// One write judged as the pre-commit bot judges it: the rules on the appointment against what is stored, then the
+// version to store, with its owner recorded. The bot (src/bot/guard.ts) and sas-check (src/check) share it.
+import type { Appointment, OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
+import type { GuardConfig } from './config.ts';
+import { evaluateAppointment, toOperationOutcome } from './engine.ts';
+import { authorOf, recordedOwner, withOwner } from './owner.ts';
+
+export interface StoredState {
+  /** The stored version being replaced; absent on creation. */
+  previous?: Appointment;
+  /** Ids of other appointments holding the identifier, when looked up (ID-3). */
+  identifierHolders?: readonly string[];
+  now: Date;
+}
+
+export type WriteVerdict =
+  | { issues: OperationOutcomeIssue[]; rejection: OperationOutcome; stored?: undefined }
+  | { issues: OperationOutcomeIssue[]; rejection?: undefined; stored: Appointment };
+
+export function judgeWrite(appointment: Appointment, state: StoredState, config: GuardConfig): WriteVerdict {
+  const { previous } = state;
+  const author = authorOf(appointment);
+  const owner = previous ? recordedOwner(previous) : undefined;
+  const issues = evaluateAppointment(appointment, { ...state, author, owner, ...config });
+  const rejection = toOperationOutcome(issues);
+  if (rejection) {
+    return { issues, rejection };
+  }
+  // Appointments stored before sas-guard was installed have no owner tag: their last writer becomes the owner.
+  const creator = owner ?? (previous ? authorOf(previous) : author);
+  return { issues, stored: creator ? withOwner(appointment, creator) : appointment };
+}
