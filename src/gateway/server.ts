@@ -32,6 +32,7 @@ import {
   matches,
 } from './auth.ts';
 import type { CertificateClient, GatewayConfig } from './config.ts';
+import { readCrlFiles } from './config.ts';
 import type { UpstreamExchange } from './upstream.ts';
 import { Upstream, UpstreamError, endToEnd } from './upstream.ts';
 
@@ -73,6 +74,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const log = options.log ?? ((line: string) => console.log(`[sas-guard gateway] ${line}`));
   const env = options.env ?? process.env;
   const base = config.fhirBasePath;
+  // Before anything is opened: a bad CRL file stops the gateway here.
+  const crl = config.tls?.crl ? readCrlFiles(config.tls.crl) : undefined;
   const upstream = new Upstream({
     url: config.upstream.url,
     ca: config.upstream.ca,
@@ -104,7 +107,15 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         return outcome(401, 'A client certificate is required (mutual TLS)', 'login');
       }
       if (!socket.authorized) {
+        // Node's type says Error; at run time it is OpenSSL's code, e.g. CERT_HAS_EXPIRED, CERT_REVOKED (tls.crl).
         const reason = String(socket.authorizationError ?? 'not verified');
+        if (reason === 'CERT_REVOKED') {
+          return outcome(
+            401,
+            'The client certificate is revoked by its certification authority (CERT_REVOKED)',
+            'login',
+          );
+        }
         return outcome(401, `The client certificate is not accepted: ${reason}`, 'login');
       }
       return cert;
@@ -310,6 +321,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         key: readFileSync(config.tls.key),
         cert: readFileSync(config.tls.cert),
         ca: readFileSync(config.tls.ca),
+        // With CRLs, OpenSSL checks every certificate of the chain: each CA needs its CRL (UNABLE_TO_GET_CRL otherwise).
+        crl,
         requestCert: true,
         // Default: finish the handshake and answer 401 with an OperationOutcome (H4) rather than a TLS alert.
         rejectUnauthorized: config.tls.rejectAtHandshake ?? false,

@@ -1,6 +1,7 @@
 // Test PKI generated in JavaScript (@peculiar/x509 over WebCrypto, ECDSA P-256): a CA standing for IGC-Santé, the
 // gateway's server certificate for 127.0.0.1, and client certificates: a mapped one, an unmapped one of the same CA,
-// one of another CA, and an expired one. Files are written to a temporary directory for the gateway's config.
+// one of another CA, an expired one, and a revoked one with the CA's CRL listing it. Files are written to a temporary
+// directory for the gateway's config.
 // tsyringe, a dependency of @peculiar/x509, needs the Reflect metadata API.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
@@ -98,6 +99,10 @@ export interface TestPki {
   foreign: Pem;
   /** Same CA and subject as `good`, expired yesterday. */
   expired: Pem;
+  /** Same CA and subject as `good`, listed in `crlFile`. */
+  revoked: Pem;
+  /** PEM CRL of the test CA (valid for a week), revoking `revoked` only. */
+  crlFile: string;
 }
 
 export async function createTestPki(): Promise<TestPki> {
@@ -111,11 +116,23 @@ export async function createTestPki(): Promise<TestPki> {
     notBefore: new Date(Date.now() - 10 * DAY),
     notAfter: new Date(Date.now() - DAY),
   });
+  const revoked = await issue(ca, 'CN=agenda-editeur-1, OU=SAS, O=Editeur Un, C=FR', 'client');
+  const crl = await x509.X509CrlGenerator.create({
+    issuer: ca.certificate.subject,
+    signingKey: ca.keys.privateKey,
+    signingAlgorithm: ALG,
+    thisUpdate: new Date(Date.now() - DAY),
+    nextUpdate: new Date(Date.now() + 7 * DAY),
+    entries: [{ serialNumber: revoked.certificate.serialNumber, revocationDate: new Date(Date.now() - 3600 * 1000) }],
+  });
   const dir = mkdtempSync(join(tmpdir(), 'sas-gateway-test-'));
   const files = { key: join(dir, 'server.key'), cert: join(dir, 'server.crt'), ca: join(dir, 'ca.crt') };
   writeFileSync(files.key, server.key);
   writeFileSync(files.cert, server.cert);
   writeFileSync(files.ca, ca.cert);
+  const crlFile = join(dir, 'ca.crl.pem');
+  // OpenSSL reads the `X509 CRL` label only (@peculiar/x509's own PEM says `CRL`).
+  writeFileSync(crlFile, x509.PemConverter.encode(crl.rawData, 'X509 CRL'));
   const thumbprint = Buffer.from(await good.certificate.getThumbprint('SHA-256', webcrypto as Crypto));
   return {
     dir,
@@ -125,5 +142,7 @@ export async function createTestPki(): Promise<TestPki> {
     unmapped: { key: unmapped.key, cert: unmapped.cert },
     foreign: { key: foreign.key, cert: foreign.cert },
     expired: { key: expired.key, cert: expired.cert },
+    revoked: { key: revoked.key, cert: revoked.cert },
+    crlFile,
   };
 }

@@ -4,7 +4,8 @@
 import type { Server } from 'node:http';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { RunningHost } from '../../src/host/server.ts';
 import { start } from '../../src/host/server.ts';
@@ -20,7 +21,7 @@ import {
   pageCreateBody,
   specRefusedBody,
 } from '../fixtures/appointments.ts';
-import type { TestPki } from './certs.ts';
+import type { Pem, TestPki } from './certs.ts';
 import { createTestPki } from './certs.ts';
 import { issueTexts, request } from './helpers.ts';
 
@@ -214,6 +215,78 @@ describe('client certificates (mTLS)', () => {
   });
 });
 
+describe('certificate revocation lists (tls.crl)', () => {
+  test('a revoked client certificate is 401 with an OperationOutcome and nothing reaches the upstream', async () => {
+    const seen: string[] = [];
+    const stub = await stubServer((req, res) => {
+      seen.push(`${req.method ?? ''} ${req.url ?? ''}`);
+      req.resume();
+      res.writeHead(201, { 'content-type': 'application/fhir+json', location: 'Appointment/a1' });
+      res.end(JSON.stringify({ resourceType: 'Appointment', id: 'a1' }));
+    });
+    const guarded = await gatewayOf({
+      listen: { host: '127.0.0.1', port: 0 },
+      tls: { ...pki.files, crl: pki.crlFile },
+      upstream: { url: stub.url },
+      auth: { mode: 'bearer' },
+    });
+    const put = (client: Pem) =>
+      request('PUT', guarded.baseUrl + spec('crl-test'), {
+        body: appointmentWithIdentifier('crl-test'),
+        headers: { authorization: 'Bearer client-token' },
+        client,
+        ca: pki.caPem,
+      });
+
+    const revoked = await put(pki.revoked);
+    expect(revoked.status).toBe(401);
+    expect(revoked.headers['content-type']).toContain('application/fhir+json');
+    expect(revoked.body.resourceType).toBe('OperationOutcome');
+    expect(issueTexts(revoked.body)).toEqual([
+      'The client certificate is revoked by its certification authority (CERT_REVOKED)',
+    ]);
+    expect(seen).toEqual([]);
+
+    const good = await put(pki.good);
+    expect(good.status).toBe(201);
+    expect(seen).toEqual(['PUT /fhir/R4/Appointment?identifier=crl-test']);
+  });
+
+  test('the same certificate passes a gateway without the CRL (the CRL is what refuses it)', async () => {
+    const res = await request('PUT', gateway.baseUrl + spec('crl-contrast'), {
+      body: appointmentWithIdentifier('crl-contrast'),
+      client: pki.revoked,
+      ca: pki.caPem,
+    });
+    expect(res.status).toBe(201);
+  });
+
+  test('an unreadable CRL file stops the gateway at start with one line naming it', async () => {
+    const configFile = join(pki.dir, 'gateway-crl.json');
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        listen: { host: '127.0.0.1', port: 0 },
+        tls: { ...pki.files, crl: [pki.crlFile, 'missing.crl.pem'] },
+        upstream: { url: 'http://127.0.0.1:1/' },
+      }),
+    );
+    const error = vi.spyOn(console, 'error').mockImplementation(quiet);
+    expect(await runGateway(['--config', configFile])).toBe(1);
+    expect(error.mock.calls).toEqual([
+      [`sas-guard gateway: tls.crl: cannot read ${join(pki.dir, 'missing.crl.pem')} (ENOENT)`],
+    ]);
+    error.mockRestore();
+
+    const notCrl = parseConfig({
+      ...plainConfig('http://127.0.0.1:1/'),
+      plainHttp: undefined,
+      tls: { ...pki.files, crl: pki.files.ca },
+    });
+    await expect(startGateway(notCrl, { log: quiet })).rejects.toThrow(/^tls\.crl: .*ca\.crt holds no PEM CRL/);
+  });
+});
+
 describe('bearer passthrough over plain HTTP (behind a TLS terminator)', () => {
   test("the client's token goes to Medplum: none → Medplum's 401, valid → 201; other paths pass through", async () => {
     const plain = await gatewayOf(plainConfig(upstream.url));
@@ -368,6 +441,11 @@ describe('configuration', () => {
     ],
     ['a match on nothing', { auth: { mode: 'bearer', allow: [{}] } }, /matches every certificate/],
     ['an unknown passthrough', { passthrough: 'some' }, /passthrough/],
+    [
+      'an empty tls.crl list',
+      { plainHttp: undefined, tls: { key: 'k', cert: 'c', ca: 'a', crl: [] } },
+      /tls.crl must be a path or a non-empty list/,
+    ],
   ])('%s is refused', (_name, override, message) => {
     expect(() => parseConfig(plainConfig('http://127.0.0.1:1/', override))).toThrow(ConfigError);
     expect(() => parseConfig(plainConfig('http://127.0.0.1:1/', override))).toThrow(message);
