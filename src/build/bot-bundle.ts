@@ -3,6 +3,7 @@
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BOT_NAME } from '../medplum.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -13,7 +14,7 @@ interface BotEntry {
 }
 
 /** The bot as `medplum.config.json` describes it (paths relative to the project root). */
-export function botEntry(name = 'sas-appointment-guard'): BotEntry & { id?: string } {
+export function botEntry(name = BOT_NAME): BotEntry & { id?: string } {
   const config = JSON.parse(readFileSync(join(ROOT, 'medplum.config.json'), 'utf8')) as {
     bots: (BotEntry & { id?: string })[];
   };

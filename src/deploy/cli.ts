@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_BOT_NAME } from './desired.ts';
+import { BOT_NAME } from '../medplum.ts';
 import { connect, loadDotEnv } from './env.ts';
 import { DeployError, describeError } from './errors.ts';
 import { formatReport } from './format.ts';
@@ -174,11 +174,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (values.uninstall) {
       report = await uninstallSasGuard(connection.medplum, { dryRun, log, force: values.force === true });
       if (!dryRun && writeConfig) {
-        updateMedplumConfig(configPath, DEFAULT_BOT_NAME, '', undefined, log);
+        updateMedplumConfig(configPath, BOT_NAME, '', undefined, log);
       }
     } else {
       const { bundleBot } = await import('../build/bot-bundle.ts');
-      const botCode = await bundleBot(DEFAULT_BOT_NAME);
+      const botCode = await bundleBot(BOT_NAME);
       report = await installSasGuard(connection.medplum, {
         dryRun,
         log,
@@ -191,7 +191,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         accessPolicy: values['no-access-policy'] !== true,
       });
       if (!dryRun && writeConfig && report.botId) {
-        updateMedplumConfig(configPath, DEFAULT_BOT_NAME, report.botId, botCode, log);
+        updateMedplumConfig(configPath, BOT_NAME, report.botId, botCode, log);
       }
     }
     console.log(json ? JSON.stringify(report, null, 2) : '\n' + formatReport(report));

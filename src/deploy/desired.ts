@@ -2,12 +2,10 @@
 // fields, and the state deploy records on the Bot (code hash, deployed Binary, whether it turned the project setting on).
 import type { AccessPolicy, Bot, Extension, Subscription } from '@medplum/fhirtypes';
 import { createHash } from 'node:crypto';
+import { PRE_COMMIT_BOT_EXTENSION_URL } from '../medplum.ts';
 
-export const DEFAULT_BOT_NAME = 'sas-appointment-guard';
 export const BOT_DESCRIPTION =
   'sas-guard: SAS business rules on every Appointment write (pre-commit; 422 with every violated rule).';
-export const PRE_COMMIT_EXTENSION_URL = 'https://medplum.com/fhir/StructureDefinition/pre-commit-bot';
-export const PRE_COMMIT_SETTING = 'preCommitSubscriptionsEnabled';
 export const SUBSCRIPTION_CRITERIA = 'Appointment';
 export const SUBSCRIPTION_REASON = 'sas-guard: SAS business rules, enforced before every Appointment write';
 export const ACCESS_POLICY_NAME = 'sas-guard SAS client application';
@@ -89,14 +87,14 @@ export function desiredSubscription(botId: string): Subscription {
     reason: SUBSCRIPTION_REASON,
     criteria: SUBSCRIPTION_CRITERIA,
     channel: { type: 'rest-hook', endpoint: `Bot/${botId}`, payload: 'application/fhir+json' },
-    extension: [{ url: PRE_COMMIT_EXTENSION_URL, valueBoolean: true }],
+    extension: [{ url: PRE_COMMIT_BOT_EXTENSION_URL, valueBoolean: true }],
   };
 }
 
 export function isOurSubscription(subscription: Subscription, botId: string): boolean {
   return (
     subscription.channel?.endpoint === `Bot/${botId}` &&
-    subscription.extension?.some((e) => e.url === PRE_COMMIT_EXTENSION_URL) === true
+    subscription.extension?.some((e) => e.url === PRE_COMMIT_BOT_EXTENSION_URL) === true
   );
 }
 

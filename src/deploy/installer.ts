@@ -18,13 +18,12 @@ import type {
 } from '@medplum/fhirtypes';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { BOT_NAME, PRE_COMMIT_SETTING } from '../medplum.ts';
 import { CONFIG_SECRETS, parseConfig } from '../rules/config.ts';
 import { containsContent, sameContent } from './compare.ts';
 import {
   ACCESS_POLICY_NAME,
-  DEFAULT_BOT_NAME,
   MIN_MEDPLUM_VERSION,
-  PRE_COMMIT_SETTING,
   desiredAccessPolicy,
   desiredBot,
   desiredSubscription,
@@ -641,7 +640,7 @@ function settingCheck(on: boolean, dryRun: boolean): InstallCheck {
 export async function installSasGuard(medplum: MedplumClient, options: InstallOptions = {}): Promise<InstallReport> {
   const started = performance.now();
   const run = newRun(medplum, options);
-  const botName = options.botName ?? DEFAULT_BOT_NAME;
+  const botName = options.botName ?? BOT_NAME;
   validateDeployConfig(options.config);
 
   const pre = await preflight(medplum);
@@ -793,7 +792,7 @@ export async function uninstallSasGuard(
 ): Promise<InstallReport> {
   const started = performance.now();
   const run = newRun(medplum, options);
-  const botName = options.botName ?? DEFAULT_BOT_NAME;
+  const botName = options.botName ?? BOT_NAME;
   const pre = await preflight(medplum);
   requireAdmin(pre);
   run.log(`${run.dryRun ? 'uninstall plan for' : 'uninstalling from'} ${pre.baseUrl} project ${pre.projectId}`);

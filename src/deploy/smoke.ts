@@ -4,12 +4,15 @@ import type { MedplumClient } from '@medplum/core';
 import { normalizeErrorString } from '@medplum/core';
 import type { Appointment, OperationOutcome } from '@medplum/fhirtypes';
 import { randomUUID } from 'node:crypto';
-import { OWNER_TAG_SYSTEM } from '../rules/sas-codes.ts';
+import {
+  IDENTIFIER_TYPE_SYSTEM,
+  OID_IDNPS,
+  OPERATOR_EXTENSION_URL,
+  OWNER_TAG_SYSTEM,
+  SAS_PROFILE_URL,
+} from '../rules/sas-codes.ts';
 import type { InstallCheck, SmokeTestResult } from './types.ts';
 
-const SAS_PROFILE = 'http://sas.fr/fhir/StructureDefinition/FrAppointmentSAS';
-const FR_V2_0203 = 'http://interopsante.org/fhir/CodeSystem/fr-v2-0203';
-const OID_IDNPS = 'urn:oid:1.2.250.1.71.4.2.1';
 const SMOKE_TAG = { system: 'https://sas-guard.github.io/fhir/tags', code: 'deploy-smoke-test' };
 
 /** A valid booked SAS appointment (as the IG's ExampleAppointmentBooked) with a fresh identifier, tomorrow. */
@@ -19,13 +22,13 @@ export function smokeValidAppointment(now = new Date()): Appointment {
   const end = new Date(start.getTime() + 15 * 60 * 1000);
   return {
     resourceType: 'Appointment',
-    meta: { profile: [SAS_PROFILE], tag: [SMOKE_TAG] },
+    meta: { profile: [SAS_PROFILE_URL], tag: [SMOKE_TAG] },
     extension: [
       {
-        url: 'http://interopsante.org/fhir/StructureDefinition/FrAppointmentOperator',
+        url: OPERATOR_EXTENSION_URL,
         valueReference: {
           identifier: {
-            type: { coding: [{ system: FR_V2_0203, code: 'IDNPS' }] },
+            type: { coding: [{ system: IDENTIFIER_TYPE_SYSTEM, code: 'IDNPS' }] },
             system: OID_IDNPS,
             value: '3456780581/11242343',
           },
@@ -41,7 +44,7 @@ export function smokeValidAppointment(now = new Date()): Appointment {
       {
         actor: {
           identifier: {
-            type: { coding: [{ system: FR_V2_0203, code: 'IDNPS' }] },
+            type: { coding: [{ system: IDENTIFIER_TYPE_SYSTEM, code: 'IDNPS' }] },
             system: OID_IDNPS,
             value: '810000000009',
           },

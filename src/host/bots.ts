@@ -28,10 +28,10 @@ import type {
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import vm from 'node:vm';
+import { PRE_COMMIT_BOT_EXTENSION_URL, PRE_COMMIT_SETTING } from '../medplum.ts';
 import { getRequestContext } from './context.ts';
 import type { HostRepository } from './repo.ts';
 
-export const PRE_COMMIT_SUBSCRIPTION_URL = 'https://medplum.com/fhir/StructureDefinition/pre-commit-bot';
 export const DEFAULT_VM_CONTEXT_TIMEOUT = 10_000;
 
 export interface BotRunnerOptions {
@@ -55,7 +55,7 @@ export function createPreCommitHook(options: BotRunnerOptions) {
   const { repo, projectId, log } = options;
   return async (resource: WithId<Resource>, interaction: 'update' | 'delete'): Promise<unknown> => {
     const project = await repo.readResource<Project>('Project', projectId);
-    if (!project.setting?.find((s) => s.name === 'preCommitSubscriptionsEnabled')?.valueBoolean) {
+    if (!project.setting?.find((s) => s.name === PRE_COMMIT_SETTING)?.valueBoolean) {
       return undefined;
     }
 
@@ -67,7 +67,7 @@ export function createPreCommitHook(options: BotRunnerOptions) {
     });
 
     for (const subscription of subscriptions) {
-      if (getExtension(subscription, PRE_COMMIT_SUBSCRIPTION_URL)?.valueBoolean !== true) {
+      if (getExtension(subscription, PRE_COMMIT_BOT_EXTENSION_URL)?.valueBoolean !== true) {
         continue;
       }
       const matches = await resourceMatchesSubscriptionCriteria({

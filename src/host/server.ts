@@ -41,6 +41,7 @@ import { sasTransformRequest, sasTransformResponse } from '../http/sas-layer.ts'
 import type { SasLayerOptions } from '../http/sas-layer.ts';
 import type { GenericRequest, GenericResponse } from '../http/types.ts';
 import { jsonBody, mediaType } from '../http/types.ts';
+import { PRE_COMMIT_SETTING } from '../medplum.ts';
 import { accessPolicyOf } from './access.ts';
 import { createPreCommitHook } from './bots.ts';
 import { capabilityStatement } from './metadata.ts';
@@ -205,7 +206,7 @@ export async function start(options: StartOptions = {}): Promise<RunningHost> {
     id: randomUUID(),
     name: 'sas-guard',
     features: ['bots'],
-    setting: [{ name: 'preCommitSubscriptionsEnabled', valueBoolean: true }],
+    setting: [{ name: PRE_COMMIT_SETTING, valueBoolean: true }],
     meta: { author: systemAuthor },
   });
   repo.projectId = project.id;
