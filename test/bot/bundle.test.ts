@@ -9,7 +9,7 @@ import { bundleBot } from '../../src/build/bot-bundle.ts';
 import { runInVmContext } from '../../src/host/bots.ts';
 import { start } from '../../src/host/server.ts';
 import type { RunningHost } from '../../src/host/server.ts';
-import { RULE_CODE_SYSTEM } from '../../src/rules/sas-codes.ts';
+import { OWNER_TAG_SYSTEM, RULE_CODE_SYSTEM } from '../../src/rules/sas-codes.ts';
 import { appointmentWithIdentifier, bookedAppointment, specRefusedBody } from '../fixtures/appointments.ts';
 
 let host: RunningHost;
@@ -50,6 +50,11 @@ test('a valid appointment passes, returned with its owner recorded', async () =>
   const result = await execute(asAuthoredInput(bookedAppointment(), 'vm-valid'));
   expect(result.success).toBe(true);
   expect(result.returnValue).toMatchObject({ resourceType: 'Appointment', id: 'vm-valid', status: 'booked' });
+  // The owner: the writer of the creation (meta.author), in sas-guard's owner tag, exactly once.
+  const tags = (result.returnValue as Appointment).meta?.tag ?? [];
+  expect(tags.filter((tag) => tag.system === OWNER_TAG_SYSTEM)).toEqual([
+    { system: OWNER_TAG_SYSTEM, code: 'ClientApplication/editor-a' },
+  ]);
 });
 
 describe('a violation', () => {

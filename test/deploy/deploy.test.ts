@@ -1,12 +1,13 @@
 // sas-guard deploy against the embedded host started bare (what `npm start -- --bare` serves): install, idempotence,
 // dry run, uninstall, configuration secrets and project setting round trips.
 import { MedplumClient } from '@medplum/core';
-import type { Appointment, Project, ResourceType } from '@medplum/fhirtypes';
+import type { Appointment, OperationOutcome, Project, ResourceType } from '@medplum/fhirtypes';
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { bundleBot } from '../../src/build/bot-bundle.ts';
 import { installSasGuard, uninstallSasGuard } from '../../src/deploy/installer.ts';
 import { runSmokeTest } from '../../src/deploy/smoke.ts';
+import { ruleIdOf } from '../../src/rules/engine.ts';
 import type { InstallOptions, InstallReport } from '../../src/deploy/types.ts';
 import type { RunningHost } from '../../src/host/server.ts';
 import { start } from '../../src/host/server.ts';
@@ -74,6 +75,19 @@ async function post(host: RunningHost, resource: Appointment): Promise<{ status:
     body: JSON.stringify(resource),
   });
   return { status: response.status, text: await response.text() };
+}
+
+/** The 422 of the spec page's refused body (ST-2, and TM-2 for its 2022 date), by rule id: severity and text. */
+async function refusal(host: RunningHost): Promise<Record<string, { severity?: string; text?: string }>> {
+  const refused = await post(host, {
+    ...specRefusedBody(),
+    identifier: [{ system: APPOINTMENT_SYSTEM, value: randomUUID() }],
+  });
+  expect(refused.status).toBe(422);
+  const outcome = JSON.parse(refused.text) as OperationOutcome;
+  return Object.fromEntries(
+    outcome.issue.map((issue) => [ruleIdOf(issue), { severity: issue.severity, text: issue.details?.text }]),
+  );
 }
 
 function actions(report: InstallReport): string[] {
@@ -190,18 +204,22 @@ describe('configuration and project setting', () => {
       { name: 'SAS_GUARD_LANGUAGE', valueString: 'en' },
       { name: 'SAS_GUARD_SEVERITIES', valueString: '{"TM-2":"error"}' },
     ]);
+    // The bot answers in the configured language, with the configured severities.
+    expect(await refusal(host)).toMatchObject({
+      'ST-2': { severity: 'error', text: expect.stringMatching(/^Participant status "refused" is not a FHIR R4 code/) },
+      'TM-2': { severity: 'error' },
+    });
 
     const second = await install(medplum, { config: { language: 'fr', severities: '' } });
     expect(second.items.filter((i) => i.kind === 'ProjectSecret').map((i) => `${i.name} ${i.action}`)).toEqual([
       'SAS_GUARD_LANGUAGE updated',
       'SAS_GUARD_SEVERITIES deleted',
     ]);
-    // The bot answers in the configured language.
-    const refused = await post(host, {
-      ...specRefusedBody(),
-      identifier: [{ system: APPOINTMENT_SYSTEM, value: randomUUID() }],
+    // Back to French, and TM-2 back to its default severity.
+    expect(await refusal(host)).toMatchObject({
+      'ST-2': { severity: 'error', text: expect.stringMatching(/^Le statut de participant « refused » n'existe pas/) },
+      'TM-2': { severity: 'warning' },
     });
-    expect(refused.status).toBe(422);
 
     await uninstallSasGuard(medplum);
     project = await medplum.readResource('Project', host.project.id);

@@ -52,8 +52,21 @@ describe('readBody', () => {
     expect((await results.at(-1))?.length).toBe(LIMIT);
   });
 
-  test('over the limit, declared or streamed: undefined', async () => {
-    expect(await post([new Uint8Array(10)], { 'content-length': String(LIMIT + 1) }).catch(() => 413)).toBe(413);
+  test('declared over the limit: undefined at once, before a byte of the body is awaited', async () => {
+    // The client declares LIMIT + 1 bytes but sends only 10 and waits: only the declared-length check can answer.
+    const before = results.length;
+    const request = http.request(url, { method: 'POST', headers: { 'content-length': String(LIMIT + 1) } });
+    request.on('error', () => undefined);
+    const status = new Promise<number>((resolve) => request.on('response', (res) => resolve(res.statusCode ?? 0)));
+    request.write(Buffer.alloc(10));
+    const unanswered = new Promise<string>((resolve) => setTimeout(() => resolve('no answer within 2 s'), 2_000));
+    expect(await Promise.race([status, unanswered])).toBe(413);
+    expect(results.length).toBe(before + 1);
+    expect(await results.at(-1)).toBeUndefined();
+    request.destroy();
+  });
+
+  test('streamed over the limit (no Content-Length): undefined', async () => {
     expect(await post([new Uint8Array(600), new Uint8Array(600)])).toBe(413);
     expect(await results.at(-1)).toBeUndefined();
   });

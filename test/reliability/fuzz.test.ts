@@ -9,7 +9,8 @@ import { answerProblem, conditionalPath, readStored, send, startInstalledHost } 
 
 const SEED = Number(process.env.SAS_GUARD_FUZZ_SEED ?? 20240601);
 const COUNT = Number(process.env.SAS_GUARD_FUZZ_COUNT ?? 200);
-const TIME_BUDGET_MS = 12_000;
+// Generous: the test sends every one of its COUNT requests (4 s on a quiet machine); the budget only stops a hang.
+const TIME_BUDGET_MS = 80_000;
 
 let host: RunningHost;
 const hostLog: string[] = [];
@@ -32,7 +33,7 @@ describe('fuzzing the embedded host over HTTP', () => {
     });
     console.log(JSON.stringify({ ...report, problems: report.problems.length }));
     expect(report.problems.slice(0, 10)).toEqual([]);
-    expect(report.requests).toBeGreaterThanOrEqual(Math.min(COUNT, 50));
+    expect(report.requests).toBe(COUNT);
     expect(report.statuses['error'] ?? 0).toBe(0);
     // Both sides of H6 were exercised.
     expect(report.sentinelWritesRejected).toBeGreaterThan(0);
@@ -44,7 +45,7 @@ describe('fuzzing the embedded host over HTTP', () => {
     expect(after.status).toBe(201);
     expect((await send(host, 'GET', 'healthcheck')).status).toBe(200);
     expect(hostLog.filter((line) => line.startsWith('Internal error')).slice(0, 3)).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 
   test.each([
     ['an empty body on a conditional PUT', 'PUT', conditionalPath('empty'), ''],

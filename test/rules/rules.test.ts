@@ -1,7 +1,7 @@
 // Every business rule, both sides: a case it accepts and a case it rejects at the right expression; first through the
 // engine, then through the bot's handler with Medplum's MockClient holding the stored versions.
 import type { BotEvent } from '@medplum/core';
-import type { Appointment, ProjectSetting } from '@medplum/fhirtypes';
+import type { Appointment, OperationOutcome, ProjectSetting } from '@medplum/fhirtypes';
 import { MockClient } from '@medplum/mock';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { handler } from '../../bots/sas-appointment-guard.ts';
@@ -47,6 +47,12 @@ const stored = (a: Appointment, author = 'ClientApplication/editor-a'): Appointm
   id: 'stored-1',
   meta: { ...a.meta, author: { reference: author } },
 });
+
+/** The booked appointment moved to start `days` after NOW (15 minutes long). */
+function startingDaysFromNow(days: number): Appointment {
+  const start = NOW.getTime() + days * 24 * 3600 * 1000;
+  return { ...booked, start: new Date(start).toISOString(), end: new Date(start + 15 * 60 * 1000).toISOString() };
+}
 
 const cases: Record<RuleId, RuleCases> = {
   'ID-1': {
@@ -338,17 +344,29 @@ const cases: Record<RuleId, RuleCases> = {
     ],
   },
   'TM-2': {
-    accepts: [{ name: '15 minutes, in three days', appointment: booked }],
+    accepts: [
+      { name: '15 minutes, in three days', appointment: booked },
+      { name: 'exactly 24 hours long', appointment: { ...booked, end: '2022-09-05T14:00:00+01:00' } },
+      // The threshold is 2 × 365.25 days from now, either way: a day inside it on both sides.
+      { name: 'starting 730 days from now', appointment: startingDaysFromNow(730) },
+      { name: 'starting 730 days ago', appointment: startingDaysFromNow(-730) },
+    ],
     rejects: [
       {
-        name: 'two days long',
-        appointment: { ...booked, end: '2022-09-06T14:15:00+01:00' },
+        name: '24 hours and a minute long',
+        appointment: { ...booked, end: '2022-09-05T14:01:00+01:00' },
         expression: 'Appointment.end',
         severity: 'warning',
       },
       {
-        name: 'in 2030',
-        appointment: { ...booked, start: '2030-09-04T14:00:00+01:00', end: '2030-09-04T14:15:00+01:00' },
+        name: 'starting 731 days from now',
+        appointment: startingDaysFromNow(731),
+        expression: 'Appointment.start',
+        severity: 'warning',
+      },
+      {
+        name: 'starting 731 days ago',
+        appointment: startingDaysFromNow(-731),
         expression: 'Appointment.start',
         severity: 'warning',
       },
@@ -441,8 +459,17 @@ interface Finding {
   expression: string;
 }
 
-/** Runs a case through the bot with a MockClient holding what the context describes; the findings the bot logged. */
-async function findingsThroughBot(appointment: Appointment, context: Partial<RuleContext> = {}): Promise<Finding[]> {
+interface BotRun {
+  /** What the bot logged, one finding per line. */
+  findings: Finding[];
+  /** What the handler returned (the version Medplum stores), when it did not throw. */
+  returned?: Appointment;
+  /** What the handler threw (the rejection), when it did. */
+  thrown?: unknown;
+}
+
+/** Runs a case through the bot with a MockClient holding what the context describes. */
+async function runThroughBot(appointment: Appointment, context: Partial<RuleContext> = {}): Promise<BotRun> {
   const medplum = new MockClient();
   if (context.previous) {
     await medplum.createResource(context.previous);
@@ -462,13 +489,27 @@ async function findingsThroughBot(appointment: Appointment, context: Partial<Rul
   }
   const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
   const event: BotEvent = { bot: { reference: 'Bot/guard' }, contentType: 'application/fhir+json', input, secrets };
-  await handler(medplum, event).catch(() => undefined);
-  const findings = log.mock.calls.flatMap(([line]) => {
+  const run: BotRun = { findings: [] };
+  try {
+    run.returned = await handler(medplum, event);
+  } catch (thrown) {
+    run.thrown = thrown;
+  }
+  run.findings = log.mock.calls.flatMap(([line]) => {
     const match = /^sas-guard: (error|warning) (\S+) at (\S+): /.exec(String(line));
     return match ? [{ severity: match[1] ?? '', rule: match[2] ?? '', expression: match[3] ?? '' }] : [];
   });
   log.mockRestore();
-  return findings;
+  return run;
+}
+
+/** The rule ids of the 422 the bot threw (a plain OperationOutcome with id business-rule). */
+function rejectedRules(thrown: unknown): string[] {
+  const outcome = thrown as OperationOutcome;
+  expect(outcome).toMatchObject({ resourceType: 'OperationOutcome', id: 'business-rule' });
+  return outcome.issue
+    .filter((issue) => issue.severity === 'error')
+    .map((issue) => issue.details?.coding?.[0]?.code ?? '');
 }
 
 describe('through the bot, with MockClient', () => {
@@ -484,14 +525,31 @@ describe('through the bot, with MockClient', () => {
   const botCases = Object.entries(cases).filter(([ruleId]) => ruleId !== 'ID-4');
   describe.each(botCases)('%s', (ruleId, { accepts, rejects }) => {
     test.each(accepts)('accepts $name', async ({ appointment, context }) => {
-      const findings = await findingsThroughBot(appointment, context);
+      const { findings, returned, thrown } = await runThroughBot(appointment, context);
       expect(findings.filter((finding) => finding.rule === ruleId)).toEqual([]);
+      if (findings.some((finding) => finding.severity === 'error')) {
+        expect(rejectedRules(thrown)).not.toContain(ruleId);
+      } else {
+        // Accepted: the bot returns the appointment to store (same id), it does not throw.
+        expect(thrown).toBeUndefined();
+        expect(returned).toMatchObject({
+          resourceType: 'Appointment',
+          id: context?.previous?.id ?? appointment.id ?? 'new-appointment',
+        });
+      }
     });
     test.each(rejects)('rejects $name', async ({ appointment, context, expression, severity }) => {
-      const findings = await findingsThroughBot(appointment, context);
+      const { findings, returned, thrown } = await runThroughBot(appointment, context);
       expect(findings.filter((finding) => finding.rule === ruleId)).toEqual([
         { severity: severity ?? 'error', rule: ruleId, expression },
       ]);
+      if ((severity ?? 'error') === 'error') {
+        expect(returned).toBeUndefined();
+        expect(rejectedRules(thrown)).toContain(ruleId);
+      } else if (!findings.some((finding) => finding.severity === 'error')) {
+        expect(thrown).toBeUndefined();
+        expect(returned?.resourceType).toBe('Appointment');
+      }
     });
   });
 });
