@@ -173,3 +173,15 @@ export function stableStringify(value: unknown): string {
   }
   return JSON.stringify(value);
 }
+
+/**
+ * Everything the host stores, every version of every resource of every type, as one string: two equal strings mean
+ * nothing was written in between. (MemoryRepository keeps its maps TypeScript-private, readable at run time.)
+ */
+export function storedState(host: RunningHost): string {
+  const repo = host.repo as unknown as { history: Map<string, Map<string, unknown[]>> };
+  const types = [...repo.history.entries()].sort(([a], [b]) => a.localeCompare(b));
+  return JSON.stringify(
+    types.map(([type, byId]) => [type, [...byId.entries()].sort(([a], [b]) => a.localeCompare(b))]),
+  );
+}

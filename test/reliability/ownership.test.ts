@@ -11,7 +11,7 @@ import type { RunningHost } from '../../src/host/server.ts';
 import { OWNER_TAG_SYSTEM } from '../../src/rules/sas-codes.ts';
 import { appointmentWithIdentifier } from '../fixtures/appointments.ts';
 import type { Answer, CallOptions } from './helpers.ts';
-import { answerProblem, conditionalPath, send, startInstalledHost } from './helpers.ts';
+import { answerProblem, conditionalPath, send, startInstalledHost, storedState } from './helpers.ts';
 
 const TOKEN = 'reliability-test-token';
 const CREATOR = 'ClientApplication/agenda-a';
@@ -66,22 +66,27 @@ describe('the bearer token (SAS_GUARD_TOKEN)', () => {
   ])('%s → 401 with an OperationOutcome, nothing written', async (_name, authorization) => {
     const value = `unauthorized-${String(authorization)}`;
     const headers: Record<string, string> = authorization === undefined ? {} : { authorization };
-    for (const [method, path] of [
-      ['PUT', conditionalPath(value)],
-      ['POST', 'fhir/R4/Appointment'],
-      ['GET', 'fhir/R4/Appointment'],
-      ['GET', 'fhir/R4/metadata'],
-      ['POST', `admin/projects/${host.project.id}/secrets`],
+    const before = storedState(host);
+    for (const [method, path, body] of [
+      ['PUT', conditionalPath(value), appointmentWithIdentifier(value)],
+      ['POST', 'fhir/R4/Appointment', appointmentWithIdentifier(value)],
+      ['GET', 'fhir/R4/Appointment', undefined],
+      ['GET', 'fhir/R4/metadata', undefined],
+      [
+        'POST',
+        `admin/projects/${host.project.id}/secrets`,
+        [{ name: 'SAS_GUARD_SEVERITIES', valueString: '{"OW-1":"off"}' }],
+      ],
+      ['POST', `admin/projects/${host.project.id}/settings`, []],
+      ['PUT', `fhir/R4/Project/${host.project.id}`, { ...host.project, name: 'taken over' }],
+      ['POST', 'fhir/R4/Subscription', { resourceType: 'Subscription', status: 'off' }],
     ] as const) {
-      const answer = await send(host, method, path, {
-        headers,
-        body: method === 'GET' ? undefined : appointmentWithIdentifier(value),
-      });
+      const answer = await send(host, method, path, { headers, body });
       expect(answer.status, `${method} ${path}`).toBe(401);
       expect(answerProblem(answer)).toBeUndefined();
     }
-    const search = await as(ADMIN, 'GET', `fhir/R4/Appointment?identifier=${encodeURIComponent(value)}`);
-    expect((search.json as Bundle).entry ?? []).toHaveLength(0);
+    // Nothing at all was written: every resource of every type, every version, as before.
+    expect(storedState(host)).toBe(before);
   });
 
   test('/healthcheck stays open; with the token, writes pass through the bot (its own reads authenticate)', async () => {
@@ -279,13 +284,21 @@ describe('the installed AccessPolicy, enforced for clients whose ProjectMembersh
       ['GET', 'fhir/R4/AccessPolicy', undefined],
       ['POST', 'fhir/R4/Subscription', { resourceType: 'Subscription', status: 'off' }],
       ['GET', `fhir/R4/Appointment/${own}/_history`, undefined],
-      ['POST', `admin/projects/${host.project.id}/secrets`, []],
+      // Attempts to switch the rules off, or pre-commit bots, or to rewrite the project.
+      [
+        'POST',
+        `admin/projects/${host.project.id}/secrets`,
+        [{ name: 'SAS_GUARD_SEVERITIES', valueString: '{"OW-1":"off"}' }],
+      ],
+      ['POST', `admin/projects/${host.project.id}/settings`, []],
+      ['PUT', `fhir/R4/Project/${host.project.id}`, { ...host.project, name: 'taken over' }],
     ];
+    const before = storedState(host);
     for (const [method, path, body] of attempts) {
       expectForbidden(await as(clientB, method, path, { body }), `${method} ${path}`);
     }
-    const patients = await as(ADMIN, 'GET', 'fhir/R4/Patient');
-    expect((patients.json as Bundle).entry ?? []).toHaveLength(0);
+    // Nothing at all was written: no Patient, no Subscription, the project's secrets and settings as they were.
+    expect(storedState(host)).toBe(before);
   });
 
   test('the creator, under the same policy, still conditional-PUTs and reads its appointment; it cannot delete it', async () => {

@@ -297,4 +297,58 @@ describe('errors appear exactly when a rule is violated', () => {
       RUNS,
     );
   });
+
+  /** An RPPS whose Luhn key is wrong: the right key plus one. */
+  const badLuhn = (valid: string): string => valid.slice(0, -1) + ((Number(valid.slice(-1)) + 1) % 10);
+  const warnings: { rule: RuleId; violate: (a: Appointment) => [unknown, Partial<RuleContext>?] }[] = [
+    {
+      rule: 'OP-4',
+      violate: (a) => [
+        a,
+        { previous: replaceAt(a, ['extension', '0', 'valueReference', 'identifier', 'value'], 'other') as Appointment },
+      ],
+    },
+    {
+      rule: 'PS-2',
+      violate: (a) => [
+        {
+          ...a,
+          participant: [
+            {
+              actor: { identifier: { system: OID_IDNPS, value: badLuhn('8' + luhnKey('0123456789')) } },
+              status: 'accepted',
+            },
+          ],
+        },
+      ],
+    },
+    {
+      rule: 'PS-3',
+      violate: (a) => [{ ...a, status: 'booked', participant: [{ type: [{ text: 'ADM' }], status: 'accepted' }] }],
+    },
+    { rule: 'TM-1', violate: (a) => [{ ...a, end: a.start }] },
+    {
+      rule: 'TM-2',
+      violate: (a) => [{ ...a, end: new Date(Date.parse(a.start ?? '') + 25 * 3600_000).toISOString() }],
+    },
+    {
+      rule: 'TM-2',
+      violate: (a) => {
+        const start = Date.parse(a.start ?? '') + 4 * YEAR_MS; // generated starts are within a year of NOW
+        return [{ ...a, start: new Date(start).toISOString(), end: new Date(start + 15 * 60_000).toISOString() }];
+      },
+    },
+    { rule: 'CR-1', violate: (a) => [{ ...a, created: undefined }] },
+  ];
+
+  test.each(warnings)('a single $rule warning case raises one $rule warning and nothing else', ({ rule, violate }) => {
+    fc.assert(
+      fc.property(validAppointment, (appointment) => {
+        const [mutated, overrides] = violate(appointment);
+        const issues = evaluateAppointment(mutated, context(overrides));
+        expect(issues.map((issue) => [issue.severity, ruleIdOf(issue)])).toEqual([['warning', rule]]);
+      }),
+      RUNS,
+    );
+  });
 });
