@@ -152,6 +152,8 @@ interface VmRequest {
   baseUrl: string;
   accessToken: string;
   traceId: string;
+  /** The `fetch` the bot's MedplumClient uses (default: the real one; a benchmark may answer in memory). */
+  fetch?: typeof globalThis.fetch;
 }
 
 /** Captures the bot's console, as Medplum's MockConsole does (it ends in the AuditEvent there, in the log here). */
@@ -245,7 +247,7 @@ export async function runInVmContext(request: VmRequest): Promise<BotExecutionRe
   const botConsole = new BotConsole();
   const sandbox = {
     console: botConsole,
-    fetch: globalThis.fetch,
+    fetch: request.fetch ?? globalThis.fetch,
     require: hostRequire,
     ContentType,
     Hl7Message,
