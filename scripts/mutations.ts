@@ -49,15 +49,15 @@ export const MUTATIONS: Mutation[] = [
   {
     id: 'no-identifier-lock',
     breaks: 'parallel conditional PUTs of one identifier store exactly one appointment',
-    file: 'src/host/server.ts',
-    find: 'const [outcome, resource] = keys.length ? await locks.run(keys, handle) : await handle();',
-    replace: 'const [outcome, resource] = await handle();',
+    file: 'src/host/fhir-api.ts',
+    find: 'const [outcome, resource] = keys.length ? await locks.run(keys, route) : await route();',
+    replace: 'const [outcome, resource] = await route();',
     tests: ['test/reliability/concurrency.test.ts', 'test/host/conditional-update.test.ts'],
   },
   {
     id: 'lock-ignores-body-identifiers',
     breaks: 'concurrent POSTs of one identifier create one appointment',
-    file: 'src/host/server.ts',
+    file: 'src/host/lock.ts',
     find: "      if (typeof value === 'string') {\n        keys.push(value.toLowerCase());",
     replace: "      if (typeof value === 'string' && method !== 'POST') {\n        keys.push(value.toLowerCase());",
     tests: ['test/reliability/concurrency.test.ts'],
@@ -137,9 +137,9 @@ export const MUTATIONS: Mutation[] = [
   {
     id: 'parse-error-500',
     breaks: 'hostile input never gets a 5xx: unparsable JSON is a 400 OperationOutcome',
-    file: 'src/host/server.ts',
-    find: "          return outcomeResponse(badRequest('Content could not be parsed'), ctx);",
-    replace: "          throw new Error('Content could not be parsed');",
+    file: 'src/host/request-body.ts',
+    find: "return { response: outcomeResponse(badRequest('Content could not be parsed'), getRequestContext()) };",
+    replace: "throw new Error('Content could not be parsed');",
     tests: ['test/reliability/fuzz.test.ts'],
   },
   {
@@ -161,7 +161,7 @@ export const MUTATIONS: Mutation[] = [
   {
     id: 'etag-of-another-version',
     breaks: 'an accepted write is readable at once with the versionId its ETag names',
-    file: 'src/host/server.ts',
+    file: 'src/host/responses.ts',
     find: 'headers.etag = `W/"${resource.meta.versionId}"`;',
     replace: 'headers.etag = `W/"${resource.meta.versionId.slice(1)}"`;',
     tests: ['test/reliability/data-loss.test.ts'],
@@ -194,9 +194,9 @@ export const MUTATIONS: Mutation[] = [
   {
     id: 'token-not-checked',
     breaks: 'with SAS_GUARD_TOKEN, a request without it is 401 and writes nothing',
-    file: 'src/host/server.ts',
-    find: "if (token && bearer !== token && path !== '/healthcheck' && path !== '/oauth2/token') {",
-    replace: "if (token && bearer === 'never' && path !== '/healthcheck' && path !== '/oauth2/token') {",
+    file: 'src/host/auth.ts',
+    find: 'if (this.token && bearer !== this.token && !OPEN_PATHS.has(path)) {',
+    replace: "if (this.token && bearer === 'never' && !OPEN_PATHS.has(path)) {",
     tests: ['test/reliability/ownership.test.ts'],
   },
   {

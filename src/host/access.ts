@@ -18,7 +18,7 @@ import type {
   Reference,
   ResourceType,
 } from '@medplum/fhirtypes';
-import type { HostRepository } from './repo.ts';
+import type { FhirRepository } from '@medplum/fhir-router';
 
 /** Throws Medplum's 403 `forbidden` when `policy` does not allow `interaction` on `resourceType`; no policy allows all. */
 export function checkAccess(
@@ -37,7 +37,10 @@ export function checkAccess(
  * StructureDefinition added, project admin types removed for a non-admin. Undefined when `author` has no membership
  * or its membership names no policy (the host's writers so far: unrestricted).
  */
-export async function accessPolicyOf(repo: HostRepository, author: Reference): Promise<AccessPolicy | undefined> {
+export async function accessPolicyOf(
+  repo: Pick<FhirRepository, 'searchOne' | 'readReference'>,
+  author: Reference,
+): Promise<AccessPolicy | undefined> {
   if (!author.reference) {
     return undefined;
   }

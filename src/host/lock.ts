@@ -1,4 +1,5 @@
-// A keyed async mutex: callers holding overlapping keys run one after another, disjoint keys run in parallel.
+// A keyed async mutex: callers holding overlapping keys run one after another, disjoint keys run in parallel; and the
+// keys of an Appointment write.
 
 export class KeyedLock {
   private readonly tails = new Map<string, Promise<void>>();
@@ -40,4 +41,25 @@ export class KeyedLock {
       }
     };
   }
+}
+
+/** Lock keys of an Appointment write: the identifier value(s), so `sys|val` and `val` serialise together. */
+export function appointmentLockKeys(method: string, path: string[], query: URLSearchParams, body: unknown): string[] {
+  if (path[0] !== 'Appointment' || !['PUT', 'POST', 'PATCH', 'DELETE'].includes(method)) {
+    return [];
+  }
+  const keys: string[] = [];
+  for (const token of query.getAll('identifier')) {
+    keys.push(token.slice(token.indexOf('|') + 1).toLowerCase());
+  }
+  const identifiers = (body as { identifier?: unknown } | undefined)?.identifier;
+  if (Array.isArray(identifiers)) {
+    for (const identifier of identifiers) {
+      const value = (identifier as { value?: unknown } | null)?.value;
+      if (typeof value === 'string') {
+        keys.push(value.toLowerCase());
+      }
+    }
+  }
+  return keys;
 }

@@ -5,7 +5,7 @@
 //     not on the server's own lookups (previous version, profiles, the pre-commit hook's reads);
 //   - unknown search parameters rejected with 400 "Unknown search parameter: <code>" (the router ignores them);
 //   - an identical re-send stores nothing and answers the stored version (Medplum's isNotModified);
-//   - an index of Appointment.identifier so a conditional update costs the same with 1,000 or 100,000 appointments.
+//   - an index of Appointment.identifier (identifier-index.ts) and parsed profiles kept (profile-cache.ts).
 import type { AccessPolicyInteraction, SearchRequest, WithId } from '@medplum/core';
 import {
   OperationOutcomeError,
@@ -13,15 +13,12 @@ import {
   badRequest,
   deepClone,
   deepEquals,
-  getAllDataTypes,
   getSearchParameter,
   isResource,
   matchesSearchRequest,
-  parseStructureDefinition,
   preconditionFailed,
   stringify,
   validateResource,
-  validateTypedValue,
 } from '@medplum/core';
 import type { CreateResourceOptions, SearchOptions, UpdateResourceOptions } from '@medplum/fhir-router';
 import { FhirRepository, MemoryRepository } from '@medplum/fhir-router';
@@ -36,6 +33,8 @@ import type {
 } from '@medplum/fhirtypes';
 import { checkAccess } from './access.ts';
 import { getRequestContext, withoutAccessPolicy } from './context.ts';
+import { IDENTIFIER_INDEXED_TYPE, IdentifierIndex } from './identifier-index.ts';
+import { ProfileCache } from './profile-cache.ts';
 
 /** What a pre-commit hook may answer: a replacement resource, or anything else (ignored). */
 export type PreCommitHook = (resource: WithId<Resource>, interaction: 'update' | 'delete') => Promise<unknown>;
@@ -47,23 +46,22 @@ export interface HostRepositoryOptions {
   log?: (line: string) => void;
 }
 
-const IDENTIFIER_INDEXED_TYPE = 'Appointment';
-
 export class HostRepository extends MemoryRepository {
   /** Pre-commit hook (the bot runner), set by the host once it knows its own URL. */
   preCommit?: PreCommitHook;
   projectId?: string;
   private readonly systemAuthor: Reference;
   private readonly log: (line: string) => void;
-  /** Lowercased `s:<system>|<value>` or `v:<value>` → ids of the appointments holding it. */
-  private readonly identifierIndex = new Map<string, Set<string>>();
-  /** Appointment id → its keys in identifierIndex. */
-  private readonly indexedKeys = new Map<string, string[]>();
-  /**
-   * Profile URL → the StructureDefinition the search for it answers (null: none stored), and the name its parsed
-   * schema is registered under. Emptied on every StructureDefinition write, so it always equals a fresh search.
-   */
-  private readonly profiles = new Map<string, { sd: StructureDefinition; typeName?: string } | null>();
+  private readonly identifierIndex = new IdentifierIndex();
+  private readonly profiles = new ProfileCache((url) =>
+    withoutAccessPolicy(() =>
+      this.searchOne<StructureDefinition>({
+        resourceType: 'StructureDefinition',
+        filters: [{ code: 'url', operator: Operator.EQUALS, value: url }],
+        sortRules: [{ code: 'version', descending: true }],
+      }),
+    ),
+  );
 
   constructor(options: HostRepositoryOptions) {
     super();
@@ -94,7 +92,7 @@ export class HostRepository extends MemoryRepository {
     const existing = await super.readResource<WithId<Resource>>(resourceType, id);
     await withoutAccessPolicy(() => this.preCommit?.(existing, 'delete'));
     await super.deleteResource(resourceType, id, options);
-    this.unindex(resourceType, id);
+    this.identifierIndex.remove(resourceType, id);
     this.forgetProfiles(resourceType);
   }
 
@@ -102,7 +100,7 @@ export class HostRepository extends MemoryRepository {
     await super.expungeResources(resourceType, ids);
     this.forgetProfiles(resourceType);
     for (const id of ids) {
-      this.unindex(resourceType, id);
+      this.identifierIndex.remove(resourceType, id);
     }
   }
 
@@ -170,7 +168,7 @@ export class HostRepository extends MemoryRepository {
   /** Stores without hooks or validation (startup resources, bulk load). */
   async store<T extends Resource>(resource: WithId<T>): Promise<WithId<T>> {
     const stored = await super.createResource(resource, undefined, true);
-    this.reindex(stored);
+    this.identifierIndex.add(stored);
     this.forgetProfiles(stored.resourceType);
     return stored;
   }
@@ -187,53 +185,16 @@ export class HostRepository extends MemoryRepository {
     // Throws an OperationOutcomeError (400) on errors; returns warnings, which Medplum only logs.
     validateResource(resource);
     for (const url of resource.meta?.profile ?? []) {
-      const profile = await this.profileOf(url);
-      if (!profile) {
+      if (!(await this.profiles.validate(resource, url))) {
         this.log(`Unknown profile referenced: ${url} (${resource.resourceType}/${resource.id ?? ''}), skipped`);
-        continue;
       }
-      // Medplum parses the StructureDefinition on every call (validateResource(resource, { profile })), about ten
-      // times the cost of the validation itself. The schema is parsed once per stored version here and validated
-      // against the same way (validateTypedValue is what validateResource runs, with the parsed schema found by its
-      // type name): same issues, same throw. A StructureDefinition without snapshot is parsed, and throws "No
-      // snapshot defined ...", on every call, as on Medplum.
-      if (!profile.typeName) {
-        const schema = parseStructureDefinition(profile.sd);
-        profile.typeName = `sas-guard-host-profile:${profile.sd.id ?? ''}:${profile.sd.meta?.versionId ?? ''}`;
-        getAllDataTypes()[profile.typeName] = schema;
-      }
-      validateTypedValue({ type: profile.typeName, value: resource });
     }
-  }
-
-  /** The StructureDefinition of `url` as the server finds it (latest version first), cached until an SD is written. */
-  private async profileOf(url: string): Promise<{ sd: StructureDefinition; typeName?: string } | undefined> {
-    let entry = this.profiles.get(url);
-    if (entry === undefined) {
-      const sd = await withoutAccessPolicy(() =>
-        this.searchOne<StructureDefinition>({
-          resourceType: 'StructureDefinition',
-          filters: [{ code: 'url', operator: Operator.EQUALS, value: url }],
-          sortRules: [{ code: 'version', descending: true }],
-        }),
-      );
-      entry = sd ? { sd } : null;
-      this.profiles.set(url, entry);
-    }
-    return entry ?? undefined;
   }
 
   private forgetProfiles(resourceType: string): void {
-    if (resourceType !== 'StructureDefinition' || this.profiles.size === 0) {
-      return;
+    if (resourceType === 'StructureDefinition') {
+      this.profiles.clear();
     }
-    const types = getAllDataTypes();
-    for (const entry of this.profiles.values()) {
-      if (entry?.typeName) {
-        delete types[entry.typeName];
-      }
-    }
-    this.profiles.clear();
   }
 
   // ---------------------------------------------------------------- reads and search
@@ -266,14 +227,13 @@ export class HostRepository extends MemoryRepository {
 
   /** Appointment?identifier=<system>|<value> or ?identifier=<value>, nothing else: answered from the index. */
   private indexedSearch<T extends Resource>(searchRequest: SearchRequest<T>): Bundle<WithId<T>> | undefined {
-    const key = indexKeyOfSearch(searchRequest);
-    if (key === undefined) {
+    const candidates = this.identifierIndex.candidates(searchRequest);
+    if (candidates === undefined) {
       return undefined;
     }
     const matches: WithId<T>[] = [];
-    for (const id of this.identifierIndex.get(key) ?? []) {
+    for (const id of candidates) {
       const resource = this.peek(IDENTIFIER_INDEXED_TYPE, id) as WithId<T> | undefined;
-      // The index finds candidates; the router's own matcher decides, so results equal a full scan's.
       if (resource && matchesSearchRequest(resource, searchRequest)) {
         matches.push(resource);
       }
@@ -302,39 +262,6 @@ export class HostRepository extends MemoryRepository {
   private allow(resourceType: string, interaction: AccessPolicyInteraction): void {
     checkAccess(getRequestContext()?.accessPolicy, resourceType, interaction);
   }
-
-  // ---------------------------------------------------------------- identifier index
-
-  private reindex(resource: WithId<Resource>): void {
-    if (resource.resourceType !== IDENTIFIER_INDEXED_TYPE) {
-      return;
-    }
-    this.unindex(resource.resourceType, resource.id);
-    const keys = identifierKeys(resource);
-    for (const key of keys) {
-      let ids = this.identifierIndex.get(key);
-      if (!ids) {
-        ids = new Set();
-        this.identifierIndex.set(key, ids);
-      }
-      ids.add(resource.id);
-    }
-    this.indexedKeys.set(resource.id, keys);
-  }
-
-  private unindex(resourceType: string, id: string): void {
-    if (resourceType !== IDENTIFIER_INDEXED_TYPE) {
-      return;
-    }
-    for (const key of this.indexedKeys.get(id) ?? []) {
-      const ids = this.identifierIndex.get(key);
-      ids?.delete(id);
-      if (ids?.size === 0) {
-        this.identifierIndex.delete(key);
-      }
-    }
-    this.indexedKeys.delete(id);
-  }
 }
 
 /** Medplum's isNotModified: deep equality ignoring meta.versionId, meta.lastUpdated and meta.author. */
@@ -361,48 +288,6 @@ export function checkSearchParameters(searchRequest: SearchRequest): void {
       throw new OperationOutcomeError(badRequest(`Unknown search parameter: ${rule.code}`));
     }
   }
-}
-
-function identifierKeys(resource: Resource): string[] {
-  const keys: string[] = [];
-  for (const identifier of (resource as Appointment).identifier ?? []) {
-    if (typeof identifier?.value !== 'string') {
-      continue;
-    }
-    const value = identifier.value.toLowerCase();
-    keys.push(`v:${value}`);
-    if (typeof identifier.system === 'string') {
-      keys.push(`s:${identifier.system.toLowerCase()}|${value}`);
-    }
-  }
-  return [...new Set(keys)];
-}
-
-function indexKeyOfSearch(searchRequest: SearchRequest): string | undefined {
-  if (
-    searchRequest.resourceType !== IDENTIFIER_INDEXED_TYPE ||
-    searchRequest.filters?.length !== 1 ||
-    searchRequest.sortRules?.length ||
-    searchRequest.include?.length ||
-    searchRequest.revInclude?.length ||
-    searchRequest.offset
-  ) {
-    return undefined;
-  }
-  const filter = searchRequest.filters[0];
-  if (filter?.code !== 'identifier' || filter.operator !== Operator.EQUALS || /[,\\]/.test(filter.value)) {
-    return undefined;
-  }
-  const bar = filter.value.indexOf('|');
-  if (bar < 0) {
-    return filter.value ? `v:${filter.value.toLowerCase()}` : undefined;
-  }
-  const system = filter.value.slice(0, bar);
-  const value = filter.value.slice(bar + 1);
-  if (!system || !value) {
-    return undefined; // `|value` (no system) and `system|` (any value): the full scan answers those
-  }
-  return `s:${system.toLowerCase()}|${value.toLowerCase()}`;
 }
 
 /**

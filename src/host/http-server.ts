@@ -1,0 +1,120 @@
+// The embedded host on node:http: each request read (bounded: 413), authenticated (401), given its request context
+// and its writer's AccessPolicy, passed through the SAS HTTP layer (unless --medplum-only) to the Medplum-faithful
+// core, and answered; an unexpected error is a 500 OperationOutcome, its stack only in the log.
+import { OperationOutcomeError, contentTooLarge, unauthorized } from '@medplum/core';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { flatHeaders, readBody } from '../http/body.ts';
+import type { SasLayerOptions } from '../http/sas-layer.ts';
+import { sasTransformRequest, sasTransformResponse } from '../http/sas-layer.ts';
+import type { GenericRequest, GenericResponse } from '../http/types.ts';
+import { accessPolicyOf } from './access.ts';
+import type { HostAuth } from './auth.ts';
+import type { HostRequestContext } from './context.ts';
+import { requestContextStore } from './context.ts';
+import type { HostRepository } from './repo.ts';
+import { internalError, outcomeResponse, send } from './responses.ts';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface HttpServerOptions {
+  repo: HostRepository;
+  auth: HostAuth;
+  core: (request: GenericRequest) => Promise<GenericResponse>;
+  /** The SAS HTTP layer's options, or undefined for `--medplum-only`. */
+  sasLayer: (() => SasLayerOptions) | undefined;
+  log: (line: string) => void;
+}
+
+export function createHostServer(options: HttpServerOptions): Server {
+  const { repo, auth, core, sasLayer, log } = options;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    const traceId = req.headers['x-trace-id']?.toString() || randomUUID();
+    const body = await readBody(req, MAX_BODY_BYTES);
+    if (body === undefined) {
+      send(
+        res,
+        outcomeResponse(contentTooLarge(`Request body exceeds ${MAX_BODY_BYTES} bytes`), { requestId, traceId }),
+        true,
+      );
+      res.on('finish', () => req.socket.destroy());
+      return;
+    }
+    const request: GenericRequest = {
+      method: (req.method ?? 'GET').toUpperCase(),
+      url: req.url ?? '/',
+      headers: flatHeaders(req.headers),
+      body,
+    };
+    const author = auth.authenticate(request);
+    if (author === 'unauthorized') {
+      send(res, outcomeResponse(unauthorized, { requestId, traceId }));
+      return;
+    }
+    const context: HostRequestContext = { requestId, traceId, author };
+    // The writer's AccessPolicy, then the core; an OperationOutcomeError outside the router (an invalid policy, a 403
+    // on an admin endpoint) is answered as the router would.
+    const answer = async (coreRequest: GenericRequest): Promise<GenericResponse> => {
+      try {
+        context.accessPolicy = await accessPolicyOf(repo, author);
+        return await core(coreRequest);
+      } catch (err) {
+        if (err instanceof OperationOutcomeError) {
+          return outcomeResponse(err.outcome, context);
+        }
+        throw err;
+      }
+    };
+    const response = await requestContextStore.run(context, async () => {
+      if (!sasLayer) {
+        return answer(request);
+      }
+      const decision = sasTransformRequest(request, sasLayer());
+      if (decision.action === 'respond') {
+        return decision.response;
+      }
+      return sasTransformResponse(await answer(decision.request), decision.context, sasLayer());
+    });
+    send(res, response);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      log(
+        `Internal error on ${req.method ?? ''} ${req.url ?? ''}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
+      if (!res.headersSent) {
+        send(res, internalError());
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  return server;
+}
+
+/** Listens; resolves with the root URL (`http://127.0.0.1:8103/`). */
+export async function listen(server: Server, port: number, hostName: string): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, hostName, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const printableHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${printableHost}:${address.port}/`;
+}
+
+export function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.close((err) => (err ? reject(err) : resolve()));
+    server.closeAllConnections();
+  });
+}
