@@ -9,8 +9,6 @@ export const BOT_DESCRIPTION =
 export const SUBSCRIPTION_CRITERIA = 'Appointment';
 export const SUBSCRIPTION_REASON = 'sas-guard: SAS business rules, enforced before every Appointment write';
 export const ACCESS_POLICY_NAME = 'sas-guard SAS client application';
-/** Medplum answers 422 from a bot only from this version on. */
-export const MIN_MEDPLUM_VERSION = '4.3.10';
 
 /** The state deploy keeps on the Bot, so a second deploy knows without downloading anything. */
 export const DEPLOY_STATE_URL = 'https://sas-guard.github.io/fhir/StructureDefinition/deploy-state';
@@ -110,25 +108,4 @@ export function desiredAccessPolicy(): AccessPolicy {
     name: ACCESS_POLICY_NAME,
     resource: [{ resourceType: 'Appointment', interaction: ['create', 'read', 'search', 'update'] }],
   };
-}
-
-/** `4.3.10` ≤ `version`? Accepts Medplum's `5.0.10-abc1234` form; undefined when unreadable. */
-export function versionAtLeast(version: string | undefined, minimum: string): boolean | undefined {
-  const parse = (v: string): number[] | undefined => {
-    const match = /^v?(\d+)\.(\d+)\.(\d+)/.exec(v.trim());
-    return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : undefined;
-  };
-  const have = version ? parse(version) : undefined;
-  const need = parse(minimum);
-  if (!have || !need) {
-    return undefined;
-  }
-  for (let i = 0; i < 3; i++) {
-    const a = have[i] ?? 0;
-    const b = need[i] ?? 0;
-    if (a !== b) {
-      return a > b;
-    }
-  }
-  return true;
 }

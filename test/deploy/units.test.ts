@@ -7,10 +7,11 @@ import {
   desiredAccessPolicy,
   desiredSubscription,
   readDeployState,
-  versionAtLeast,
 } from '../../src/deploy/desired.ts';
 import { describeError } from '../../src/deploy/errors.ts';
-import { binaryIdOf, validateDeployConfig } from '../../src/deploy/installer.ts';
+import { binaryIdOf } from '../../src/deploy/lookups.ts';
+import { versionAtLeast } from '../../src/deploy/server.ts';
+import { validateDeployConfig } from '../../src/deploy/steps/secrets.ts';
 
 const ID = '3f1c2b9e-8d7a-4c6b-9e5f-0a1b2c3d4e5f';
 const VERSION = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';

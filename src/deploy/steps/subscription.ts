@@ -1,0 +1,71 @@
+// The pre-commit Subscription that makes Medplum run the bot before every Appointment write.
+import type { Subscription } from '@medplum/fhirtypes';
+import { sameContent } from '../compare.ts';
+import { desiredSubscription } from '../desired.ts';
+import { step } from '../errors.ts';
+import { botSubscriptions, deleteQuietly } from '../lookups.ts';
+import type { InstallItem } from '../types.ts';
+import type { DeployStep, StepContext, StepPlan } from './step.ts';
+import { planned, ref } from './step.ts';
+
+async function install(ctx: StepContext): Promise<StepPlan> {
+  const bot = ctx.bot;
+  if (!bot) {
+    // Dry run of a first deploy: the bot does not exist yet.
+    return {
+      items: [{ kind: 'Subscription', name: 'Appointment → Bot (pre-commit)', action: planned(ctx, 'created') }],
+    };
+  }
+  const existing = await botSubscriptions(ctx.medplum, bot.id);
+  const want = desiredSubscription(bot.id);
+  const current = existing[0];
+  ctx.subscription = current;
+  const item: InstallItem = {
+    kind: 'Subscription',
+    name: `Appointment → Bot/${bot.id} (pre-commit)`,
+    action: 'unchanged',
+    reference: ref(current),
+    detail: existing.length > 1 ? `${existing.length} such Subscriptions; the first is kept` : undefined,
+  };
+  if (!current) {
+    item.action = planned(ctx, 'created');
+    return {
+      items: [item],
+      apply: async () => {
+        ctx.subscription = await step('creating the pre-commit Subscription', () => ctx.medplum.createResource(want));
+        item.reference = ref(ctx.subscription);
+      },
+    };
+  }
+  if (sameContent(current, want)) {
+    return { items: [item] };
+  }
+  item.action = planned(ctx, 'updated');
+  return {
+    items: [item],
+    apply: async () => {
+      ctx.subscription = await step(`updating Subscription/${current.id}`, () =>
+        ctx.medplum.updateResource<Subscription>({ ...want, id: current.id, meta: current.meta }),
+      );
+    },
+  };
+}
+
+async function uninstall(ctx: StepContext): Promise<StepPlan> {
+  const found = (await Promise.all(ctx.state.bots.map((bot) => botSubscriptions(ctx.medplum, bot.id)))).flat();
+  return {
+    items: found.map((subscription) => ({
+      kind: 'Subscription',
+      name: `Appointment → ${subscription.channel?.endpoint ?? ''} (pre-commit)`,
+      action: planned(ctx, 'deleted'),
+      reference: ref(subscription),
+    })),
+    apply: found.length
+      ? async () => {
+          for (const subscription of found) await deleteQuietly(ctx.medplum, 'Subscription', subscription.id);
+        }
+      : undefined,
+  };
+}
+
+export const subscriptionStep: DeployStep = { name: 'pre-commit Subscription', install, uninstall };
