@@ -15,7 +15,8 @@ import type { HostAuth } from './auth.ts';
 import type { HostRequestContext } from './context.ts';
 import { requestContextStore } from './context.ts';
 import type { HostRepository } from './repo.ts';
-import { internalError, outcomeResponse, send } from './responses.ts';
+import { internalError, outcomeResponse } from './responses.ts';
+import { writeResponse } from './wire.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -32,12 +33,13 @@ export function createHostServer(options: HttpServerOptions): Server {
   const { repo, auth, core, sasLayer, log } = options;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const send = (response: GenericResponse, close = false): void =>
+      writeResponse(res, response, { acceptEncoding: req.headers['accept-encoding'], close });
     const requestId = randomUUID();
     const traceId = req.headers['x-trace-id']?.toString() || randomUUID();
     const body = await readBody(req, MAX_BODY_BYTES);
     if (body === undefined) {
       send(
-        res,
         outcomeResponse(contentTooLarge(`Request body exceeds ${MAX_BODY_BYTES} bytes`), { requestId, traceId }),
         true,
       );
@@ -52,7 +54,7 @@ export function createHostServer(options: HttpServerOptions): Server {
     };
     const author = auth.authenticate(request);
     if (author === 'unauthorized') {
-      send(res, outcomeResponse(unauthorized, { requestId, traceId }));
+      send(outcomeResponse(unauthorized, { requestId, traceId }));
       return;
     }
     const context: HostRequestContext = { requestId, traceId, author };
@@ -79,7 +81,7 @@ export function createHostServer(options: HttpServerOptions): Server {
       }
       return sasTransformResponse(await answer(decision.request), decision.context, sasLayer());
     });
-    send(res, response);
+    send(response);
   }
 
   const server = createServer((req, res) => {
@@ -88,7 +90,7 @@ export function createHostServer(options: HttpServerOptions): Server {
         `Internal error on ${req.method ?? ''} ${req.url ?? ''}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
       );
       if (!res.headersSent) {
-        send(res, internalError());
+        writeResponse(res, internalError());
       } else {
         res.destroy();
       }

@@ -2,7 +2,6 @@
 // with ETag / Last-Modified / Location, Medplum's hidden meta fields removed unless `X-Medplum: extended`.
 import { ContentType, getStatus, isCreated } from '@medplum/core';
 import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
-import type { ServerResponse } from 'node:http';
 import type { GenericRequest, GenericResponse } from '../http/types.ts';
 import { jsonBody } from '../http/types.ts';
 import type { HostRequestContext } from './context.ts';
@@ -83,13 +82,4 @@ export function resourceResponse(
     removeHiddenFields(resource);
   }
   return { status: getStatus(outcome), headers, body: jsonBody(resource) };
-}
-
-export function send(res: ServerResponse, response: GenericResponse, close = false): void {
-  const headers: Record<string, string> = { ...response.headers };
-  if (close) {
-    headers.connection = 'close';
-  }
-  res.writeHead(response.status, headers);
-  res.end(response.body);
 }
