@@ -176,10 +176,10 @@ export const MUTATIONS: Mutation[] = [
   },
   {
     id: 'access-policy-grants-delete',
-    breaks: 'least privilege: the SAS AccessPolicy grants Appointment create, read, search, update only',
+    breaks: 'least privilege: the SAS AccessPolicy grants Appointment create, update, and read/search of its own only',
     file: 'src/deploy/desired.ts',
-    find: "interaction: ['create', 'read', 'search', 'update']",
-    replace: "interaction: ['create', 'read', 'search', 'update', 'delete']",
+    find: "{ resourceType: 'Appointment', interaction: ['create', 'update'] },",
+    replace: "{ resourceType: 'Appointment', interaction: ['create', 'update', 'delete'] },",
     tests: ['test/reliability/ownership.test.ts'],
   },
   {

@@ -3,6 +3,7 @@
 import type { AccessPolicy, Bot, Extension, Subscription } from '@medplum/fhirtypes';
 import { createHash } from 'node:crypto';
 import { PRE_COMMIT_BOT_EXTENSION_URL } from '../medplum.ts';
+import { OWNER_TAG_SYSTEM } from '../rules/sas-codes.ts';
 
 export const BOT_DESCRIPTION =
   'sas-guard: SAS business rules on every Appointment write (pre-commit; 422 with every violated rule).';
@@ -97,15 +98,24 @@ export function isOurSubscription(subscription: Subscription, botId: string): bo
 }
 
 /**
- * For the ClientApplication of a SAS agenda software: Appointment create, read, search (the conditional PUT
- * `Appointment?identifier=` is a search then a write) and update; nothing else. No `criteria`: a criteria such as
- * `Appointment?_profile=…` would hide existing appointments from the conditional search, which would then create a
- * duplicate. (Medplum adds read-only StructureDefinition and SearchParameter to every policy.)
+ * For the ClientApplication of a SAS agenda software: Appointment create and update, and read and search of the
+ * appointments it owns (the owner tag the bot records is `ClientApplication/<id>`, which Medplum's built-in `%profile`
+ * names); nothing else. Editors are isolated from each other: another editor's appointment is invisible (404), so a
+ * bare `?identifier=<value>` resolves among the caller's own appointments only. Writes carry no criteria: a creation
+ * has no owner tag until the bot records it, and OW-1 judges updates. A conditional PUT of another editor's
+ * identifier then takes the create branch, which the bot (searching as itself, unrestricted) refuses with ID-3.
+ * Medplum adds read-only StructureDefinition and SearchParameter to every policy.
  */
 export function desiredAccessPolicy(): AccessPolicy {
   return {
     resourceType: 'AccessPolicy',
     name: ACCESS_POLICY_NAME,
-    resource: [{ resourceType: 'Appointment', interaction: ['create', 'read', 'search', 'update'] }],
+    resource: [
+      { resourceType: 'Appointment', interaction: ['create', 'update'] },
+      { resourceType: 'Appointment', interaction: ['read', 'search'], criteria: OWN_APPOINTMENTS },
+    ],
   };
 }
+
+/** The appointments a SAS client owns: those whose owner tag names the login's profile. */
+export const OWN_APPOINTMENTS = `Appointment?_tag=${OWNER_TAG_SYSTEM}|%profile`;

@@ -1,24 +1,17 @@
-// AccessPolicy enforcement of the embedded host, as a Medplum server does it (packages/server/src/fhir/accesspolicy.ts
-// builds the policy of a login; its Repository refuses a forbidden interaction with 403 before anything else, the
-// pre-commit bot included). Only the resource-type level is enforced: `resourceType`, `interaction`, `readonly`
-// (Medplum's own accessPolicySupportsInteraction); `criteria`, compartments and field rules are not.
-import type { AccessPolicyInteraction } from '@medplum/core';
+// AccessPolicy enforcement of the embedded host, as a Medplum server does it: a forbidden interaction on a type is a
+// 403 before anything else (the pre-commit bot included); an entry's `criteria` narrows what the login may read and
+// search (Medplum filters in SQL: outside them, a read is 404 and a search does not see it) and what it may write
+// (the new content must satisfy them, else 403). Compartments and field rules are not enforced.
+import type { AccessPolicyInteraction, SearchRequest } from '@medplum/core';
 import {
   OperationOutcomeError,
-  Operator,
   accessPolicySupportsInteraction,
-  badRequest,
   forbidden,
-  projectAdminResourceTypes,
+  notFound,
+  parseSearchRequest,
+  satisfiedAccessPolicy,
 } from '@medplum/core';
-import type {
-  AccessPolicy,
-  AccessPolicyResource,
-  ProjectMembership,
-  Reference,
-  ResourceType,
-} from '@medplum/fhirtypes';
-import type { FhirRepository } from '@medplum/fhir-router';
+import type { AccessPolicy, AccessPolicyResource, Resource, ResourceType } from '@medplum/fhirtypes';
 
 /** Throws Medplum's 403 `forbidden` when `policy` does not allow `interaction` on `resourceType`; no policy allows all. */
 export function checkAccess(
@@ -31,47 +24,60 @@ export function checkAccess(
   }
 }
 
+/** The entries of `policy` that apply to `interaction` on `resourceType`. */
+function entriesFor(
+  policy: AccessPolicy,
+  resourceType: string,
+  interaction: AccessPolicyInteraction,
+): AccessPolicyResource[] {
+  return (policy.resource ?? []).filter(
+    (entry) =>
+      (entry.resourceType === resourceType || entry.resourceType === '*') &&
+      (!entry.interaction || entry.interaction.includes(interaction)),
+  );
+}
+
 /**
- * The policy of `author` as Medplum builds it for a login (buildAccessPolicy, applyProjectAdminAccessPolicy): the
- * resource entries of the membership's `accessPolicy` and `access[].policy`, read-only SearchParameter and
- * StructureDefinition added, project admin types removed for a non-admin. Undefined when `author` has no membership
- * or its membership names no policy (the host's writers so far: unrestricted).
+ * The criteria a read or search of `resourceType` must also satisfy: undefined when unrestricted (no policy, or an
+ * applicable entry without criteria), else one search request per applicable entry (any of them suffices).
  */
-export async function accessPolicyOf(
-  repo: Pick<FhirRepository, 'searchOne' | 'readReference'>,
-  author: Reference,
-): Promise<AccessPolicy | undefined> {
-  if (!author.reference) {
+export function readCriteria(
+  policy: AccessPolicy | undefined,
+  resourceType: string,
+  interaction: 'read' | 'search',
+): SearchRequest[] | undefined {
+  if (!policy) {
     return undefined;
   }
-  const membership = await repo.searchOne<ProjectMembership>({
-    resourceType: 'ProjectMembership',
-    filters: [{ code: 'profile', operator: Operator.EQUALS, value: author.reference }],
-  });
-  const references = [membership?.accessPolicy, ...(membership?.access ?? []).map((access) => access.policy)];
-  const policies = references.filter((reference): reference is Reference<AccessPolicy> => !!reference);
-  if (!membership || policies.length === 0) {
+  const entries = entriesFor(policy, resourceType, interaction);
+  if (entries.length === 0 || entries.some((entry) => !entry.criteria)) {
     return undefined;
   }
-  const resource: AccessPolicyResource[] = [];
-  for (const reference of policies) {
-    try {
-      resource.push(...((await repo.readReference<AccessPolicy>(reference)).resource ?? []));
-    } catch {
-      throw new OperationOutcomeError(
-        badRequest('Cannot authenticate: Invalid access policy configuration. Please contact your administrator.'),
-      );
-    }
+  return entries.map((entry) => parseSearchRequest(entry.criteria ?? ''));
+}
+
+/** A read outside the login's criteria is not found, as on Medplum. */
+export function checkReadable(policy: AccessPolicy | undefined, resource: Resource): void {
+  if (readCriteria(policy, resource.resourceType, 'read') && !satisfiedAccessPolicy(resource, 'read', policy)) {
+    throw new OperationOutcomeError(notFound);
   }
-  for (const resourceType of ['SearchParameter', 'StructureDefinition']) {
-    if (!resource.some((entry) => entry.resourceType === resourceType)) {
-      resource.push({ resourceType, readonly: true });
-    }
+}
+
+/** The content a login writes must satisfy the criteria of its write entries. */
+export function checkWritable(
+  policy: AccessPolicy | undefined,
+  resource: Resource,
+  interaction: 'create' | 'update',
+): void {
+  if (!policy) {
+    return;
   }
-  return {
-    resourceType: 'AccessPolicy',
-    resource: membership.admin
-      ? resource
-      : resource.filter((entry) => !projectAdminResourceTypes.includes(entry.resourceType)),
-  };
+  const entries = entriesFor(policy, resource.resourceType, interaction);
+  if (
+    entries.length > 0 &&
+    entries.every((entry) => entry.criteria) &&
+    !satisfiedAccessPolicy(resource, interaction, policy)
+  ) {
+    throw new OperationOutcomeError(forbidden);
+  }
 }

@@ -10,7 +10,7 @@ import { flatHeaders, readBody } from '../http/body.ts';
 import type { SasLayerOptions } from '../http/sas-layer.ts';
 import { sasTransformRequest, sasTransformResponse } from '../http/sas-layer.ts';
 import type { GenericRequest, GenericResponse } from '../http/types.ts';
-import { accessPolicyOf } from './access.ts';
+import { accessPolicyOf } from './login-policy.ts';
 import type { HostAuth } from './auth.ts';
 import type { HostRequestContext } from './context.ts';
 import { requestContextStore } from './context.ts';

@@ -43,7 +43,7 @@ export class IdentifierIndex {
     this.keysOf.delete(id);
   }
 
-  /** The candidate ids of `Appointment?identifier=<system>|<value>` or `?identifier=<value>`; undefined for any other search. */
+  /** Candidate ids of an Appointment search with `identifier=<system>|<value>` or `=<value>`; undefined otherwise. */
   candidates(searchRequest: SearchRequest): Iterable<string> | undefined {
     const key = indexKeyOfSearch(searchRequest);
     return key === undefined ? undefined : (this.ids.get(key) ?? []);
@@ -65,10 +65,10 @@ function identifierKeys(resource: Resource): string[] {
   return [...new Set(keys)];
 }
 
+/** The key of the search's `identifier` filter (other filters are checked by the caller's matcher). */
 function indexKeyOfSearch(searchRequest: SearchRequest): string | undefined {
   if (
     searchRequest.resourceType !== IDENTIFIER_INDEXED_TYPE ||
-    searchRequest.filters?.length !== 1 ||
     searchRequest.sortRules?.length ||
     searchRequest.include?.length ||
     searchRequest.revInclude?.length ||
@@ -76,8 +76,8 @@ function indexKeyOfSearch(searchRequest: SearchRequest): string | undefined {
   ) {
     return undefined;
   }
-  const filter = searchRequest.filters[0];
-  if (filter?.code !== 'identifier' || filter.operator !== Operator.EQUALS || /[,\\]/.test(filter.value)) {
+  const filter = searchRequest.filters?.find((f) => f.code === 'identifier' && f.operator === Operator.EQUALS);
+  if (!filter || /[,\\]/.test(filter.value)) {
     return undefined;
   }
   const bar = filter.value.indexOf('|');

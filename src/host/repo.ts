@@ -31,7 +31,7 @@ import type {
   Resource,
   StructureDefinition,
 } from '@medplum/fhirtypes';
-import { checkAccess } from './access.ts';
+import { checkAccess, checkReadable, checkWritable, readCriteria } from './access.ts';
 import { getRequestContext, withoutAccessPolicy } from './context.ts';
 import { IDENTIFIER_INDEXED_TYPE, IdentifierIndex } from './identifier-index.ts';
 import { ProfileCache } from './profile-cache.ts';
@@ -90,6 +90,7 @@ export class HostRepository extends MemoryRepository {
   override async deleteResource(resourceType: string, id: string, options?: { ifMatch?: string }): Promise<void> {
     this.allow(resourceType, 'delete');
     const existing = await super.readResource<WithId<Resource>>(resourceType, id);
+    checkReadable(getRequestContext()?.accessPolicy, existing);
     await withoutAccessPolicy(() => this.preCommit?.(existing, 'delete'));
     await super.deleteResource(resourceType, id, options);
     this.identifierIndex.remove(resourceType, id);
@@ -126,10 +127,16 @@ export class HostRepository extends MemoryRepository {
     create: boolean,
     ifMatch: string | undefined,
   ): Promise<WithId<T>> {
-    const author = getRequestContext()?.author ?? this.systemAuthor;
+    const context = getRequestContext();
+    const author = context?.author ?? this.systemAuthor;
     let candidate = deepClone(resource);
 
-    // 1. permissions: checked by createResource/updateResource (this.allow).
+    // 1. permissions: the type and interaction checked by createResource/updateResource (this.allow); a stored
+    //    version outside the login's read criteria is not found.
+    const existing = create ? undefined : await this.tryRead<T>(candidate.resourceType, candidate.id);
+    if (existing) {
+      checkReadable(context?.accessPolicy, existing);
+    }
     // 2. pre-commit bot: sees the unvalidated input, id set, meta.author injected.
     const replacement = await withoutAccessPolicy(() => this.preCommit?.(candidate, 'update'));
     if (
@@ -141,7 +148,6 @@ export class HostRepository extends MemoryRepository {
     }
 
     // 3. If-Match, against the stored version.
-    const existing = create ? undefined : await this.tryRead<T>(candidate.resourceType, candidate.id);
     if (existing && ifMatch && existing.meta?.versionId !== ifMatch) {
       throw new OperationOutcomeError(preconditionFailed);
     }
@@ -155,7 +161,9 @@ export class HostRepository extends MemoryRepository {
       },
     } as WithId<T>;
 
-    // 4. validation: base StructureDefinition, then each meta.profile found in the repository.
+    // 4. the new content within the login's write criteria; validation: base StructureDefinition, then each
+    //    meta.profile found in the repository.
+    checkWritable(context?.accessPolicy, result, existing ? 'update' : 'create');
     await this.validate(result);
 
     // 5. store, unless nothing changed (Medplum then answers the stored version, no new version).
@@ -201,16 +209,20 @@ export class HostRepository extends MemoryRepository {
 
   override async readResource<T extends Resource>(resourceType: string, id: string): Promise<T> {
     this.allow(resourceType, 'read');
-    return super.readResource<T>(resourceType, id);
+    const resource = await super.readResource<T>(resourceType, id);
+    checkReadable(getRequestContext()?.accessPolicy, resource);
+    return resource;
   }
 
   override async readHistory<T extends Resource>(resourceType: string, id: string): Promise<Bundle<T>> {
     this.allow(resourceType, 'history');
+    checkReadable(getRequestContext()?.accessPolicy, await super.readResource(resourceType, id));
     return super.readHistory<T>(resourceType, id);
   }
 
   override async readVersion<T extends Resource>(resourceType: string, id: string, versionId: string): Promise<T> {
     this.allow(resourceType, 'vread');
+    checkReadable(getRequestContext()?.accessPolicy, await super.readResource(resourceType, id));
     return super.readVersion<T>(resourceType, id, versionId);
   }
 
@@ -222,7 +234,31 @@ export class HostRepository extends MemoryRepository {
       this.allow(resourceType, 'search');
     }
     checkSearchParameters(searchRequest);
-    return this.indexedSearch(searchRequest) ?? super.search(searchRequest);
+    const criteria = readCriteria(getRequestContext()?.accessPolicy, searchRequest.resourceType, 'search');
+    const only = criteria?.length === 1 ? criteria[0] : undefined;
+    if (!criteria) {
+      return this.indexedSearch(searchRequest) ?? super.search(searchRequest);
+    }
+    if (only?.resourceType === searchRequest.resourceType) {
+      // One criteria: its filters are ANDed to the search, as Medplum's SQL does.
+      const narrowed = { ...searchRequest, filters: [...(searchRequest.filters ?? []), ...(only.filters ?? [])] };
+      return this.indexedSearch(narrowed) ?? super.search(narrowed);
+    }
+    return this.searchMatchingAny(searchRequest, criteria);
+  }
+
+  /** Several criteria (any one suffices): the whole result, filtered, then paged. */
+  private async searchMatchingAny<T extends Resource>(
+    searchRequest: SearchRequest<T>,
+    criteria: SearchRequest[],
+  ): Promise<Bundle<WithId<T>>> {
+    const all = await super.search({ ...searchRequest, count: undefined, offset: undefined });
+    const entry = (all.entry ?? []).filter(
+      (e) => e.resource && criteria.some((c) => matchesSearchRequest(e.resource as Resource, c)),
+    );
+    const start = searchRequest.offset ?? 0;
+    const page = entry.slice(start, searchRequest.count === undefined ? undefined : start + searchRequest.count);
+    return { ...all, entry: page.length ? page : undefined, total: entry.length };
   }
 
   /** Appointment?identifier=<system>|<value> or ?identifier=<value>, nothing else: answered from the index. */

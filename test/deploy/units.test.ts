@@ -63,12 +63,15 @@ describe('comparisons', () => {
 });
 
 describe('desired resources', () => {
-  test('the AccessPolicy grants Appointment create/read/search/update only, without criteria', () => {
-    const policy = desiredAccessPolicy();
-    expect(policy.resource).toEqual([
-      { resourceType: 'Appointment', interaction: ['create', 'read', 'search', 'update'] },
+  test('the AccessPolicy grants Appointment create and update, and read/search of the login’s own appointments', () => {
+    expect(desiredAccessPolicy().resource).toEqual([
+      { resourceType: 'Appointment', interaction: ['create', 'update'] },
+      {
+        resourceType: 'Appointment',
+        interaction: ['read', 'search'],
+        criteria: 'Appointment?_tag=https://sas-guard.dev/fhir/CodeSystem/appointment-owner|%profile',
+      },
     ]);
-    expect(JSON.stringify(policy)).not.toContain('criteria');
   });
 
   test('the Subscription is a pre-commit rest-hook on Appointment to the bot', () => {
