@@ -154,8 +154,8 @@ export const MUTATIONS: Mutation[] = [
     id: 'store-before-validation',
     breaks: 'a rejected write changes nothing: the stored version stays byte for byte',
     file: 'src/host/repo.ts',
-    find: '    // 4. validation: base StructureDefinition, then each meta.profile found in the repository.\n    await this.validate(result);',
-    replace: '    await this.store(result);\n    await this.validate(result);',
+    find: '    await this.validate(result);\n',
+    replace: '    await this.store(result);\n    await this.validate(result);\n',
     tests: ['test/reliability/data-loss.test.ts'],
   },
   {
