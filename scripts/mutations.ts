@@ -195,8 +195,8 @@ export const MUTATIONS: Mutation[] = [
     id: 'token-not-checked',
     breaks: 'with SAS_GUARD_TOKEN, a request without it is 401 and writes nothing',
     file: 'src/host/auth.ts',
-    find: 'if (this.token && bearer !== this.token && !OPEN_PATHS.has(path)) {',
-    replace: "if (this.token && bearer === 'never' && !OPEN_PATHS.has(path)) {",
+    find: "      } else if (token !== undefined) {\n        return 'unauthorized';",
+    replace: "      } else if (token === 'never') {\n        return 'unauthorized';",
     tests: ['test/reliability/ownership.test.ts'],
   },
   {

@@ -1,9 +1,11 @@
-// Who is calling the embedded host: the bearer token of a request (the configured SAS_GUARD_TOKEN, or one the host
-// gave a bot for its own requests), the test header naming a writer, or the project's admin client by default.
+// Who is calling the embedded host, as Medplum decides it: a bearer token the host issued (`POST /oauth2/token` with a
+// registered client's id and secret, or the token of a bot's own requests), HTTP Basic client credentials, or the
+// configured SAS_GUARD_TOKEN (the project admin). Without SAS_GUARD_TOKEN the host is open: a request without
+// credentials is the project admin. The test header X-Sas-Guard-Author is honoured for the project admin only.
 import type { WithId } from '@medplum/core';
 import { createReference } from '@medplum/core';
-import type { Bot, Reference } from '@medplum/fhirtypes';
-import { randomUUID } from 'node:crypto';
+import type { Bot, ClientApplication, Reference } from '@medplum/fhirtypes';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { GenericRequest, GenericResponse } from '../http/types.ts';
 import { jsonResponse } from './responses.ts';
 
@@ -11,64 +13,133 @@ import { jsonResponse } from './responses.ts';
 export const AUTHOR_HEADER = 'x-sas-guard-author';
 const REFERENCE_PATTERN = /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;
 /** Paths open without a token. */
-const OPEN_PATHS = new Set(['/healthcheck', '/oauth2/token']);
+const OPEN_PATHS = new Set(['/healthcheck', '/oauth2/token', '/']);
+const TOKEN_LIFETIME_S = 3600;
+
+export interface HostAuthOptions {
+  /** SAS_GUARD_TOKEN: when set, every request needs credentials; this token is the project admin's. */
+  token?: string;
+  systemAuthor: Reference;
+  project: Reference;
+  /** A client application by id, as stored (with its secret). */
+  findClient: (id: string) => Promise<WithId<ClientApplication> | undefined>;
+}
+
+function sameSecret(given: string, expected: string | undefined): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected ?? '');
+  return expected !== undefined && a.length === b.length && timingSafeEqual(a, b);
+}
+
+function basicCredentials(authorization: string): { id: string; secret: string } | undefined {
+  const encoded = /^Basic\s+(.+)$/i.exec(authorization)?.[1];
+  if (!encoded) {
+    return undefined;
+  }
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? undefined : { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+}
+
+function tokenError(description: string, error = 'invalid_request'): GenericResponse {
+  return jsonResponse(400, { error, error_description: description });
+}
 
 export class HostAuth {
-  /** Bot token → the Bot, the author of the requests its code makes. */
-  private readonly botTokens = new Map<string, Reference>();
+  /** Issued token → its login, and until when it is valid (ms; none for bots and the configured token). */
+  private readonly tokens = new Map<string, { profile: Reference; expires?: number }>();
   private readonly tokenOfBot = new Map<string, string>();
-  private readonly token: string | undefined;
-  private readonly systemAuthor: Reference;
-  private readonly project: Reference;
+  private readonly options: HostAuthOptions;
 
-  constructor(options: { token?: string; systemAuthor: Reference; project: Reference }) {
-    this.token = options.token;
-    this.systemAuthor = options.systemAuthor;
-    this.project = options.project;
+  constructor(options: HostAuthOptions) {
+    this.options = options;
   }
 
   /** The access token a bot's MedplumClient sends (its requests are then authored by the Bot). */
   accessTokenFor(bot: WithId<Bot>): string {
     let botToken = this.tokenOfBot.get(bot.id);
     if (!botToken) {
-      botToken = `bot-${randomUUID()}`;
+      botToken = `bot-${randomBytes(24).toString('base64url')}`;
       this.tokenOfBot.set(bot.id, botToken);
-      this.botTokens.set(botToken, createReference(bot));
+      this.tokens.set(botToken, { profile: createReference(bot) });
     }
     return botToken;
   }
 
-  /** The writer of a request, or 'unauthorized' when a token is required and missing or wrong. */
-  authenticate(request: GenericRequest): Reference | 'unauthorized' {
+  /** The login of a request, or 'unauthorized' (Medplum's 401, without WWW-Authenticate). */
+  async authenticate(request: GenericRequest): Promise<Reference | 'unauthorized'> {
+    const { token, systemAuthor } = this.options;
     const authorization = request.headers.authorization ?? '';
+    let login: Reference | undefined;
     const bearer = /^Bearer\s+(.+)$/i.exec(authorization)?.[1]?.trim();
-    const botAuthor = bearer ? this.botTokens.get(bearer) : undefined;
-    if (botAuthor) {
-      return botAuthor;
-    }
-    const path = new URL(request.url, 'http://host.invalid').pathname;
-    if (this.token && bearer !== this.token && !OPEN_PATHS.has(path)) {
+    const basic = basicCredentials(authorization);
+    if (bearer) {
+      const issued = this.tokens.get(bearer);
+      if (issued && (issued.expires === undefined || issued.expires > Date.now())) {
+        login = issued.profile;
+      } else if (token !== undefined && bearer === token) {
+        login = systemAuthor;
+      } else if (token !== undefined) {
+        return 'unauthorized';
+      }
+    } else if (basic) {
+      const client = await this.checkClient(basic.id, basic.secret);
+      if (typeof client === 'string') {
+        return 'unauthorized';
+      }
+      login = createReference(client);
+    } else if (token !== undefined && !OPEN_PATHS.has(new URL(request.url, 'http://host.invalid').pathname)) {
       return 'unauthorized';
     }
+    // Open host (no SAS_GUARD_TOKEN): no credentials, or ones it does not know, are the project admin.
+    login ??= systemAuthor;
     const claimed = request.headers[AUTHOR_HEADER];
-    if (claimed && REFERENCE_PATTERN.test(claimed)) {
+    if (login === systemAuthor && claimed && REFERENCE_PATTERN.test(claimed)) {
       return { reference: claimed };
     }
-    return this.systemAuthor;
+    return login;
   }
 
-  /** `POST /oauth2/token` (client credentials), so that `MedplumClient.startClientLogin` works. */
-  tokenResponse(form: Record<string, string>): GenericResponse {
-    if (form.grant_type !== 'client_credentials') {
-      return jsonResponse(400, { error: 'unsupported_grant_type' });
+  /** A registered client with this secret, or the error Medplum's token endpoint answers. */
+  private async checkClient(id: string, secret: string): Promise<WithId<ClientApplication> | string> {
+    const client = id ? await this.options.findClient(id) : undefined;
+    if (!client) {
+      return 'Invalid client';
     }
+    return sameSecret(secret, client.secret) ? client : 'Invalid secret';
+  }
+
+  /** `POST /oauth2/token`, client credentials from the form or HTTP Basic, answered as Medplum answers. */
+  async tokenResponse(request: GenericRequest, form: Record<string, string>): Promise<GenericResponse> {
+    if (!form.grant_type) {
+      return tokenError('Missing grant_type');
+    }
+    if (form.grant_type !== 'client_credentials') {
+      return tokenError('Unsupported grant type', 'unsupported_grant_type');
+    }
+    const basic = basicCredentials(request.headers.authorization ?? '');
+    const id = basic?.id ?? form.client_id ?? '';
+    const secret = basic?.secret ?? form.client_secret ?? '';
+    if (!id) {
+      return tokenError('Missing client_id');
+    }
+    if (!secret) {
+      return tokenError('Missing client_secret');
+    }
+    const client = await this.checkClient(id, secret);
+    if (typeof client === 'string') {
+      return tokenError(client);
+    }
+    const accessToken = randomBytes(32).toString('base64url');
+    const profile = createReference(client);
+    this.tokens.set(accessToken, { profile, expires: Date.now() + TOKEN_LIFETIME_S * 1000 });
     return jsonResponse(200, {
       token_type: 'Bearer',
-      access_token: this.token ?? 'sas-guard-open',
-      expires_in: 3600,
+      expires_in: TOKEN_LIFETIME_S,
       scope: 'openid',
-      project: this.project,
-      profile: this.systemAuthor,
+      access_token: accessToken,
+      project: this.options.project,
+      profile,
     });
   }
 }

@@ -1,6 +1,6 @@
 // The FHIR API of the embedded host: Medplum's own FhirRouter over the host repository, Appointment writes serialised
 // per identifier, `GET [base]/metadata`, and Medplum's raw `POST [base]/Binary`.
-import { ContentType, created, getReferenceString, isOperationOutcome, notFound } from '@medplum/core';
+import { ContentType, created, getReferenceString, isOperationOutcome } from '@medplum/core';
 import type { FhirRequest, HttpMethod } from '@medplum/fhir-router';
 import { FhirRouter } from '@medplum/fhir-router';
 import type { Binary } from '@medplum/fhirtypes';
@@ -16,6 +16,7 @@ export interface FhirApi {
   /** Medplum's `POST [base]/Binary` with raw (non-JSON) content, answered before any body parsing. */
   isRawBinaryCreate(request: GenericRequest): boolean;
   createRawBinary(request: GenericRequest): Promise<GenericResponse>;
+  /** A request under the FHIR base. */
   handle(request: GenericRequest, body: unknown): Promise<GenericResponse>;
 }
 
@@ -48,11 +49,7 @@ export function createFhirApi(repo: HostRepository, fhirBasePath: string, fhirBa
 
     async handle(request, body) {
       const url = new URL(request.url, 'http://host.invalid');
-      const path = url.pathname;
-      if (path !== fhirBasePath && !path.startsWith(fhirBasePath + '/')) {
-        return outcomeResponse(notFound, getRequestContext());
-      }
-      const relative = path.slice(fhirBasePath.length).replace(/^\/+/, '');
+      const relative = url.pathname.slice(fhirBasePath.length).replace(/^\/+/, '');
       if (request.method === 'GET' && relative === 'metadata') {
         return jsonResponse(200, capabilityStatement(), ContentType.FHIR_JSON);
       }

@@ -52,7 +52,7 @@ export function createHostServer(options: HttpServerOptions): Server {
       headers: flatHeaders(req.headers),
       body,
     };
-    const author = auth.authenticate(request);
+    const author = await auth.authenticate(request);
     if (author === 'unauthorized') {
       send(outcomeResponse(unauthorized, { requestId, traceId }));
       return;

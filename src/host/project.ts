@@ -3,7 +3,7 @@
 import type { WithId } from '@medplum/core';
 import { createReference } from '@medplum/core';
 import type { ClientApplication, Project, ProjectMembership, Reference } from '@medplum/fhirtypes';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { PRE_COMMIT_SETTING } from '../medplum.ts';
 import { HostRepository } from './repo.ts';
 
@@ -16,11 +16,16 @@ export interface HostProject {
   membership: WithId<ProjectMembership>;
 }
 
-export async function createHostProject(log: (line: string) => void): Promise<HostProject> {
+/** `adminClient`: the admin client's id and secret (client credentials); without, a random id and a secret nobody knows. */
+export async function createHostProject(
+  log: (line: string) => void,
+  adminClient?: { id: string; secret: string },
+): Promise<HostProject> {
   const clientApplication: WithId<ClientApplication> = {
     resourceType: 'ClientApplication',
-    id: randomUUID(),
+    id: adminClient?.id ?? randomUUID(),
     name: 'sas-guard embedded host',
+    secret: adminClient?.secret ?? randomBytes(32).toString('hex'),
   };
   const systemAuthor = createReference(clientApplication);
   const repo = new HostRepository({ systemAuthor, log });

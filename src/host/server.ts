@@ -10,6 +10,9 @@ import { indexServerDefinitions } from '../profiles/index.ts';
 import type { GenericRequest, GenericResponse } from '../http/types.ts';
 import { createAdminApi } from './admin-api.ts';
 import { HostAuth } from './auth.ts';
+import { withoutAccessPolicy } from './context.ts';
+import type { MedplumFlavor } from './flavor.ts';
+import { CURRENT_MEDPLUM } from './flavor.ts';
 import { createPreCommitHook } from './bots.ts';
 import { createFhirApi } from './fhir-api.ts';
 import { closeServer, createHostServer, listen } from './http-server.ts';
@@ -33,6 +36,10 @@ export interface StartOptions {
   /** Bearer token every request must carry (default `SAS_GUARD_TOKEN`; unset = open). */
   token?: string;
   log?: (line: string) => void;
+  /** The project admin client's id and secret, for client credentials (default SAS_GUARD_CLIENT_ID/_SECRET; unset: none). */
+  adminClient?: { id: string; secret: string };
+  /** Which Medplum server to answer as (default: the current line). */
+  medplum?: MedplumFlavor;
   /** Installs sas-guard once the server listens (default: src/deploy/installer.ts). Ignored when bare. */
   install?: (medplum: MedplumClient) => Promise<unknown>;
 }
@@ -56,9 +63,23 @@ export async function start(options: StartOptions = {}): Promise<RunningHost> {
   const hostName = options.host ?? process.env.HOST ?? '127.0.0.1';
   const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : 8103);
 
-  const host = await createHostProject(log);
+  const flavor = options.medplum ?? CURRENT_MEDPLUM;
+  const adminClient =
+    options.adminClient ??
+    (process.env.SAS_GUARD_CLIENT_ID && process.env.SAS_GUARD_CLIENT_SECRET
+      ? { id: process.env.SAS_GUARD_CLIENT_ID, secret: process.env.SAS_GUARD_CLIENT_SECRET }
+      : undefined);
+  const host = await createHostProject(log, adminClient);
   const { repo, project, systemAuthor } = host;
-  const auth = new HostAuth({ token, systemAuthor, project: createReference(project) });
+  const auth = new HostAuth({
+    token,
+    systemAuthor,
+    project: createReference(project),
+    findClient: (id) =>
+      withoutAccessPolicy(() => repo.readResource<WithId<ClientApplication>>('ClientApplication', id)).catch(
+        () => undefined,
+      ),
+  });
   let rootUrl = '';
   const fhirBaseUrl = (): string => rootUrl + FHIR_BASE_PATH.slice(1);
   repo.preCommit = createPreCommitHook({
@@ -69,7 +90,11 @@ export async function start(options: StartOptions = {}): Promise<RunningHost> {
     log,
   });
 
-  const adminApi = createAdminApi(host, auth, FHIR_BASE_PATH);
+  const adminApi = createAdminApi(host, auth, {
+    fhirBasePath: FHIR_BASE_PATH,
+    flavor,
+    htmlNotFound: options.sasLayer === false,
+  });
   const fhirApi = createFhirApi(repo, FHIR_BASE_PATH, fhirBaseUrl);
   /** The Medplum-faithful core: a generic request in, a generic response out. */
   const core = async (request: GenericRequest): Promise<GenericResponse> => {

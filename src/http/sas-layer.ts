@@ -27,6 +27,8 @@ export interface SasLayerOptions {
 
 /** What the response transform needs to know about the request. */
 export interface SasRequestContext {
+  /** The request is under the FHIR base: only those answers are the SAS layer's (not /oauth2/token, /admin, …). */
+  fhir: boolean;
   /** The resource type addressed, when the request is a FHIR type or instance interaction. */
   resourceType?: string;
   /** Create, update or conditional update. */
@@ -75,10 +77,11 @@ export function parseIdentifierToken(token: string): IdentifierKey {
 export function sasTransformRequest(request: GenericRequest, options: SasLayerOptions): SasDecision {
   const url = new URL(request.url, 'http://sas.invalid');
   const base = options.fhirBasePath.replace(/\/$/, '');
-  const context: SasRequestContext = { write: false, conditionalUpdate: false };
+  const context: SasRequestContext = { fhir: false, write: false, conditionalUpdate: false };
   if (url.pathname !== base && !url.pathname.startsWith(base + '/')) {
     return { action: 'forward', request, context };
   }
+  context.fhir = true;
   const segments = url.pathname.slice(base.length).split('/').filter(Boolean);
   const headers = { ...request.headers };
   let body = request.body;
@@ -184,6 +187,9 @@ export function sasResponseNeedsBody(
   headers: Record<string, string>,
   context: SasRequestContext,
 ): boolean {
+  if (!context.fhir) {
+    return false;
+  }
   if (status >= 400) {
     return true;
   }
@@ -197,6 +203,9 @@ export function sasTransformResponse(
   context: SasRequestContext,
   options: SasLayerOptions,
 ): GenericResponse {
+  if (!context.fhir) {
+    return response;
+  }
   const headers = { ...response.headers };
   let body = response.body;
 

@@ -73,7 +73,14 @@ async function stubServer(handler: http.RequestListener): Promise<{ url: string;
 
 beforeAll(async () => {
   pki = await createTestPki();
-  upstream = await start({ port: 0, sasLayer: false, token: UPSTREAM_TOKEN, log: quiet });
+  // The gateway logs in as client c1 (client credentials): the upstream's project admin client.
+  upstream = await start({
+    port: 0,
+    sasLayer: false,
+    token: UPSTREAM_TOKEN,
+    adminClient: { id: 'c1', secret: 's1' },
+    log: quiet,
+  });
   gateway = await startGateway(
     parseConfig({
       listen: { host: '127.0.0.1', port: 0 },

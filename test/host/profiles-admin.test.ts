@@ -72,7 +72,7 @@ describe('profile validation (StructureDefinitions stored in the host)', () => {
 describe('admin surface', () => {
   let host: RunningHost;
   beforeAll(async () => {
-    host = await startHost({ token: 'secret-token' });
+    host = await startHost({ token: 'secret-token', adminClient: { id: 'deployer', secret: 'deployer-secret' } });
   });
   afterAll(async () => {
     await host.close();
@@ -81,21 +81,34 @@ describe('admin surface', () => {
   test('healthcheck is open; everything else needs the bearer token (401 OperationOutcome)', async () => {
     const health = await call(host, 'GET', 'healthcheck');
     expect(health.status).toBe(200);
-    expect(health.body).toEqual({ ok: true, version: expect.stringMatching(/^5\.2\.13/) as unknown });
+    expect(health.body).toMatchObject({ ok: true, version: expect.stringMatching(/^5\.2\.13/) as unknown });
     const denied = await call(host, 'GET', 'fhir/R4/Appointment');
     expect(denied.status).toBe(401);
     expect(denied.body.resourceType).toBe('OperationOutcome');
   });
 
-  test('MedplumClient client-credentials login, auth/me, secrets, settings, metadata', async () => {
+  test('MedplumClient client-credentials login (the configured client only), auth/me, secrets, settings, metadata', async () => {
     const medplum = new MedplumClient({ baseUrl: host.url, fetch: globalThis.fetch });
-    await medplum.startClientLogin('any-client', 'any-secret');
+    await expect(medplum.startClientLogin('any-client', 'any-secret')).rejects.toThrow(/Invalid client/);
+    await expect(medplum.startClientLogin('deployer', 'wrong-secret')).rejects.toThrow(/Invalid secret/);
+    const wrong = await call(
+      host,
+      'POST',
+      'oauth2/token',
+      'grant_type=client_credentials&client_id=x&client_secret=y',
+      {
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+    );
+    expect(wrong.body).toEqual({ error: 'invalid_request', error_description: 'Invalid client' });
+    await medplum.startClientLogin('deployer', 'deployer-secret');
     const me = await medplum.get<{ project: Project; membership: { admin?: boolean }; profile: { id?: string } }>(
       'auth/me',
     );
     expect(me.project.id).toBe(host.project.id);
-    expect(me.project.features).toContain('bots');
+    expect(me.profile.id).toBe('deployer');
     expect(me.membership.admin).toBe(true);
+    expect((await medplum.readResource('Project', host.project.id)).features).toContain('bots');
     const afterSecrets = await medplum.post<Project>(`admin/projects/${host.project.id}/secrets`, [
       { name: 'A', valueString: '1' },
     ]);
