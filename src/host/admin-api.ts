@@ -2,7 +2,7 @@
 // /healthcheck, /oauth2/token, /auth/me, the project admin routes (project-admin.ts) and POST [base]/Bot/:id/$deploy.
 // An unknown route answers Express's HTML 404, as Medplum does.
 import { ContentType, forbidden, notFound } from '@medplum/core';
-import type { ClientApplication, Resource } from '@medplum/fhirtypes';
+import type { Resource } from '@medplum/fhirtypes';
 import type { GenericRequest, GenericResponse } from '../http/types.ts';
 import { mediaType } from '../http/types.ts';
 import type { HostAuth } from './auth.ts';
