@@ -146,8 +146,8 @@ export const MUTATIONS: Mutation[] = [
     id: 'conditional-without-criteria-allowed',
     breaks: 'a conditional update or delete with no effective criteria is refused (400)',
     file: 'src/http/sas-layer.ts',
-    find: "(request.method === 'PUT' || request.method === 'DELETE') &&\n    segments.length === 1 &&",
-    replace: "request.method === 'NONE' &&\n    segments.length === 1 &&",
+    find: "(((request.method === 'PUT' || request.method === 'DELETE') && !hasCriteria(params)) ||",
+    replace: "(((request.method === 'NONE') && !hasCriteria(params)) ||",
     tests: ['test/reliability/fuzz.test.ts'],
   },
   {

@@ -1,9 +1,17 @@
 // The FHIR API of the embedded host: Medplum's own FhirRouter over the host repository, Appointment writes serialised
 // per identifier, `GET [base]/metadata`, and Medplum's raw `POST [base]/Binary`.
-import { ContentType, created, getReferenceString, isOperationOutcome } from '@medplum/core';
+import {
+  ContentType,
+  allOk,
+  created,
+  getReferenceString,
+  isOperationOutcome,
+  isResourceType,
+  validationError,
+} from '@medplum/core';
 import type { FhirRequest, HttpMethod } from '@medplum/fhir-router';
 import { FhirRouter } from '@medplum/fhir-router';
-import type { Binary } from '@medplum/fhirtypes';
+import type { Binary, Resource } from '@medplum/fhirtypes';
 import type { GenericRequest, GenericResponse } from '../http/types.ts';
 import { mediaType } from '../http/types.ts';
 import { getRequestContext } from './context.ts';
@@ -18,6 +26,14 @@ export interface FhirApi {
   createRawBinary(request: GenericRequest): Promise<GenericResponse>;
   /** A request under the FHIR base. */
   handle(request: GenericRequest, body: unknown): Promise<GenericResponse>;
+}
+
+/** Medplum's `Prefer: return=minimal` (exactly that string): status and headers kept, no body. Other values ignored. */
+function preferred(request: GenericRequest, response: GenericResponse): GenericResponse {
+  if (request.headers.prefer !== 'return=minimal' || response.status >= 300) {
+    return response;
+  }
+  return { ...response, headers: { ...response.headers, 'transfer-encoding': 'chunked' }, body: Buffer.alloc(0) };
 }
 
 export function createFhirApi(repo: HostRepository, fhirBasePath: string, fhirBaseUrl: () => string): FhirApi {
@@ -50,8 +66,18 @@ export function createFhirApi(repo: HostRepository, fhirBasePath: string, fhirBa
     async handle(request, body) {
       const url = new URL(request.url, 'http://host.invalid');
       const relative = url.pathname.slice(fhirBasePath.length).replace(/^\/+/, '');
-      if (request.method === 'GET' && relative === 'metadata') {
+      const segments = relative.split('/').filter(Boolean);
+      // Express answers HEAD on its GET routes (metadata); FhirRouter has no HEAD route: 404 on a resource.
+      if ((request.method === 'GET' || request.method === 'HEAD') && relative === 'metadata') {
         return jsonResponse(200, capabilityStatement(), ContentType.FHIR_JSON);
+      }
+      const type = segments[0];
+      if (type && !/^[$_]/.test(type) && !isResourceType(type)) {
+        return outcomeResponse(validationError('Unknown resource type'), getRequestContext());
+      }
+      if (request.method === 'POST' && segments.length === 2 && segments[1] === '$validate') {
+        await repo.validate(body as Resource);
+        return outcomeResponse(allOk, getRequestContext());
       }
       const fhirRequest: FhirRequest = {
         method: request.method as HttpMethod,
@@ -62,12 +88,14 @@ export function createFhirApi(repo: HostRepository, fhirBasePath: string, fhirBa
         query: {},
         headers: request.headers,
       };
-      const segments = relative.split('/').filter(Boolean);
       const keys = appointmentLockKeys(request.method, segments, url.searchParams, body);
       const route = () => router.handleRequest(fhirRequest, repo);
       const [outcome, resource] = keys.length ? await locks.run(keys, route) : await route();
       if (resource && !isOperationOutcome(resource)) {
-        return resourceResponse(outcome, resource, request, fhirBaseUrl());
+        return preferred(
+          request,
+          resourceResponse(outcome, resource, request, fhirBaseUrl(), url.searchParams.get('_pretty') === 'true'),
+        );
       }
       return outcomeResponse(isOperationOutcome(resource) ? resource : outcome, getRequestContext());
     },

@@ -13,6 +13,8 @@ import {
   badRequest,
   deepClone,
   deepEquals,
+  gone,
+  notFound,
   getSearchParameter,
   isResource,
   matchesSearchRequest,
@@ -53,6 +55,8 @@ export class HostRepository extends MemoryRepository {
   private readonly systemAuthor: Reference;
   private readonly log: (line: string) => void;
   private readonly identifierIndex = new IdentifierIndex();
+  /** `type/id` of deleted resources: a read answers 410 Gone, a vread still finds their versions, as on Medplum. */
+  private readonly deleted = new Set<string>();
   private readonly profiles = new ProfileCache((url) =>
     withoutAccessPolicy(() =>
       this.searchOne<StructureDefinition>({
@@ -93,6 +97,7 @@ export class HostRepository extends MemoryRepository {
     checkReadable(getRequestContext()?.accessPolicy, existing);
     await withoutAccessPolicy(() => this.preCommit?.(existing, 'delete'));
     await super.deleteResource(resourceType, id, options);
+    this.deleted.add(`${resourceType}/${id}`);
     this.identifierIndex.remove(resourceType, id);
     this.forgetProfiles(resourceType);
   }
@@ -209,21 +214,40 @@ export class HostRepository extends MemoryRepository {
 
   override async readResource<T extends Resource>(resourceType: string, id: string): Promise<T> {
     this.allow(resourceType, 'read');
-    const resource = await super.readResource<T>(resourceType, id);
+    const resource = await this.current<T>(resourceType, id);
     checkReadable(getRequestContext()?.accessPolicy, resource);
     return resource;
   }
 
+  /** The stored version, or Medplum's 404 (never stored) / 410 (deleted). */
+  private async current<T extends Resource>(resourceType: string, id: string): Promise<T> {
+    try {
+      return await super.readResource<T>(resourceType, id);
+    } catch (err) {
+      if (this.deleted.has(`${resourceType}/${id}`)) {
+        throw new OperationOutcomeError(gone);
+      }
+      throw err;
+    }
+  }
+
   override async readHistory<T extends Resource>(resourceType: string, id: string): Promise<Bundle<T>> {
     this.allow(resourceType, 'history');
-    checkReadable(getRequestContext()?.accessPolicy, await super.readResource(resourceType, id));
+    checkReadable(getRequestContext()?.accessPolicy, await this.current(resourceType, id));
     return super.readHistory<T>(resourceType, id);
   }
 
-  override async readVersion<T extends Resource>(resourceType: string, id: string, versionId: string): Promise<T> {
+  override readVersion<T extends Resource>(resourceType: string, id: string, versionId: string): Promise<T> {
     this.allow(resourceType, 'vread');
-    checkReadable(getRequestContext()?.accessPolicy, await super.readResource(resourceType, id));
-    return super.readVersion<T>(resourceType, id, versionId);
+    const versions = (this as unknown as { history: Map<string, Map<string, Resource[]>> }).history
+      .get(resourceType)
+      ?.get(id);
+    const version = versions?.find((v) => v.meta?.versionId === versionId);
+    if (!versions?.length || !version) {
+      return Promise.reject(new OperationOutcomeError(notFound));
+    }
+    checkReadable(getRequestContext()?.accessPolicy, versions[versions.length - 1] as Resource);
+    return Promise.resolve(deepClone(version) as T);
   }
 
   override async search<T extends Resource>(

@@ -67,6 +67,7 @@ export function resourceResponse(
   resource: Resource,
   request: GenericRequest,
   baseUrl: string,
+  pretty = false,
 ): GenericResponse {
   const headers: Record<string, string> = { 'content-type': ContentType.FHIR_JSON };
   if (resource.meta?.versionId) {
@@ -81,5 +82,6 @@ export function resourceResponse(
   if (request.headers['x-medplum'] !== 'extended') {
     removeHiddenFields(resource);
   }
-  return { status: getStatus(outcome), headers, body: jsonBody(resource) };
+  const body = pretty ? Buffer.from(JSON.stringify(resource, undefined, 2)) : jsonBody(resource);
+  return { status: getStatus(outcome), headers, body };
 }

@@ -60,6 +60,11 @@ const RESULT_PARAMETERS = new Set([
   '_pretty',
 ]);
 
+/** At least one parameter that selects something (not a result parameter, not empty). */
+function hasCriteria(params: URLSearchParams): boolean {
+  return [...params].some(([key, value]) => !RESULT_PARAMETERS.has(key) && value.trim() !== '');
+}
+
 export function outcomeResponse(status: number, outcome: OperationOutcome): GenericResponse {
   return { status, headers: { 'content-type': ContentType.FHIR_JSON }, body: jsonBody(outcome) };
 }
@@ -118,20 +123,23 @@ export function sasTransformRequest(request: GenericRequest, options: SasLayerOp
     (request.method === 'PUT' && (segments.length === 1 || segments.length === 2));
   context.conditionalUpdate = request.method === 'PUT' && segments.length === 1 && [...params.keys()].length > 0;
 
-  // H2: a conditional update or delete with no effective criteria (no query, only result parameters, or empty
-  // values) would match every resource of the type, and overwrite or delete the only one when there is one (e.g.
-  // `DELETE [base]/Project` removed the project): refuse it.
+  // H2: a conditional update, delete or create with no effective criteria (no query, only result parameters, or
+  // empty values) would match every resource of the type: overwrite or delete the only one when there is one (e.g.
+  // `DELETE [base]/Project` removed the project), or answer it instead of creating: refuse it.
+  const ifNoneExist = request.method === 'POST' ? headers['if-none-exist'] : undefined;
   if (
-    (request.method === 'PUT' || request.method === 'DELETE') &&
     segments.length === 1 &&
     resourceType !== undefined &&
-    ![...params].some(([key, value]) => !RESULT_PARAMETERS.has(key) && value.trim() !== '')
+    (((request.method === 'PUT' || request.method === 'DELETE') && !hasCriteria(params)) ||
+      (ifNoneExist !== undefined && !hasCriteria(new URLSearchParams(ifNoneExist))))
   ) {
     return {
       action: 'respond',
       response: outcomeResponse(
         400,
-        badRequest('A conditional update or delete needs search criteria, e.g. ?identifier=system|value'),
+        badRequest(
+          'A conditional create, update or delete needs search criteria, e.g. ?identifier=system|value (If-None-Exist: identifier=system|value)',
+        ),
       ),
     };
   }

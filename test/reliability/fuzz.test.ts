@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RunningHost } from '../../src/host/server.ts';
 import { appointmentWithIdentifier } from '../fixtures/appointments.ts';
 import { createSentinel, runFuzz } from './fuzz-runner.ts';
-import { answerProblem, conditionalPath, readStored, send, startInstalledHost } from './helpers.ts';
+import { answerProblem, conditionalPath, readStored, send, startInstalledHost, storedState } from './helpers.ts';
 
 const SEED = Number(process.env.SAS_GUARD_FUZZ_SEED ?? 20240601);
 const COUNT = Number(process.env.SAS_GUARD_FUZZ_COUNT ?? 200);
@@ -106,4 +106,32 @@ describe('a conditional update without effective criteria', () => {
     const write = await send(lone, 'PUT', conditionalPath(value), { body: appointmentWithIdentifier(value) });
     expect(write.status).toBe(201);
   });
+});
+
+describe('a conditional create without effective criteria', () => {
+  let lone: RunningHost;
+  beforeAll(async () => {
+    lone = await startInstalledHost();
+    expect((await send(lone, 'PUT', conditionalPath('lone'), { body: appointmentWithIdentifier('lone') })).status).toBe(
+      201,
+    );
+  });
+  afterAll(async () => {
+    await lone.close();
+  });
+
+  // It matched the only appointment: 200 with ANOTHER appointment, the new one never stored.
+  test.each(['_count=1', '', 'identifier=', '_sort=date'])(
+    'POST with If-None-Exist: %s → 400, nothing stored',
+    async (criteria) => {
+      const before = storedState(lone);
+      const answer = await send(lone, 'POST', 'fhir/R4/Appointment', {
+        body: appointmentWithIdentifier('if-none-exist'),
+        headers: { 'if-none-exist': criteria },
+      });
+      expect(answer.status).toBe(400);
+      expect(answerProblem(answer)).toBeUndefined();
+      expect(storedState(lone)).toBe(before);
+    },
+  );
 });
