@@ -200,6 +200,14 @@ export const MUTATIONS: Mutation[] = [
     tests: ['test/reliability/ownership.test.ts'],
   },
   {
+    id: 'host-serves-before-install',
+    breaks: 'npm start serves nothing unchecked: requests wait until sas-guard is installed',
+    file: 'src/host/http-server.ts',
+    find: '    if (!serveEarly(request) && !(await installed)) {',
+    replace: '    if (!serveEarly(request) && false) {',
+    tests: ['test/host/startup.test.ts'],
+  },
+  {
     id: 'failed-read-taken-as-creation',
     breaks: 'when the bot cannot read the stored version, the write is refused rather than let through',
     file: 'src/bot/guard.ts',

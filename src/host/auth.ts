@@ -66,6 +66,12 @@ export class HostAuth {
     return botToken;
   }
 
+  /** A request of a bot's own MedplumClient (its reads during a write). */
+  isBotRequest(request: GenericRequest): boolean {
+    const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1]?.trim();
+    return bearer !== undefined && bearer.startsWith('bot-') && this.tokens.has(bearer);
+  }
+
   /** The login of a request, or 'unauthorized' (Medplum's 401, without WWW-Authenticate). */
   async authenticate(request: GenericRequest): Promise<Reference | 'unauthorized'> {
     const { token, systemAuthor } = this.options;

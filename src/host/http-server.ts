@@ -15,7 +15,7 @@ import type { HostAuth } from './auth.ts';
 import type { HostRequestContext } from './context.ts';
 import { requestContextStore } from './context.ts';
 import type { HostRepository } from './repo.ts';
-import { internalError, outcomeResponse } from './responses.ts';
+import { internalError, outcomeResponse, unavailable } from './responses.ts';
 import { writeResponse } from './wire.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -27,10 +27,21 @@ export interface HttpServerOptions {
   /** The SAS HTTP layer's options, or undefined for `--medplum-only`. */
   sasLayer: (() => SasLayerOptions) | undefined;
   log: (line: string) => void;
+  /**
+   * Settles once sas-guard is installed: until then every request waits (none is served unchecked), but those of
+   * the installation itself (`serveEarly`); a failed installation answers 503.
+   */
+  ready: Promise<void>;
+  serveEarly: (request: GenericRequest) => boolean;
 }
 
 export function createHostServer(options: HttpServerOptions): Server {
-  const { repo, auth, core, sasLayer, log } = options;
+  const { repo, auth, core, sasLayer, log, ready, serveEarly } = options;
+  // A failed installation is reported by start(); here it only means: refuse.
+  const installed = ready.then(
+    () => true,
+    () => false,
+  );
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const send = (response: GenericResponse, close = false): void =>
@@ -52,6 +63,10 @@ export function createHostServer(options: HttpServerOptions): Server {
       headers: flatHeaders(req.headers),
       body,
     };
+    if (!serveEarly(request) && !(await installed)) {
+      send(unavailable('sas-guard could not be installed on this host: no request is served unchecked'));
+      return;
+    }
     const author = await auth.authenticate(request);
     if (author === 'unauthorized') {
       send(outcomeResponse(unauthorized, { requestId, traceId }));

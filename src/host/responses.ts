@@ -46,6 +46,18 @@ export function internalError(): GenericResponse {
   );
 }
 
+/** 503: the host cannot serve (sas-guard not installed). */
+export function unavailable(text: string): GenericResponse {
+  return jsonResponse(
+    503,
+    {
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code: 'transient', details: { text } }],
+    } satisfies OperationOutcome,
+    ContentType.FHIR_JSON,
+  );
+}
+
 /** Medplum hides these meta fields unless the request says `X-Medplum: extended`. */
 function removeHiddenFields(resource: Resource): void {
   if (resource.meta) {

@@ -6,6 +6,7 @@
 import type { MedplumClient, WithId } from '@medplum/core';
 import { createReference } from '@medplum/core';
 import type { ClientApplication, Project } from '@medplum/fhirtypes';
+import { randomBytes } from 'node:crypto';
 import { indexServerDefinitions } from '../profiles/index.ts';
 import type { GenericRequest, GenericResponse } from '../http/types.ts';
 import { createAdminApi } from './admin-api.ts';
@@ -107,10 +108,17 @@ export async function start(options: StartOptions = {}): Promise<RunningHost> {
     }
     return (await adminApi(request, parsed.body)) ?? (await fhirApi.handle(request, parsed.body));
   };
+  // Guarded from the first byte: requests wait until sas-guard is installed, but the installer's own (a secret header
+  // of this process) and its bot's (their own tokens).
+  const installerKey = randomBytes(24).toString('base64url');
+  let installed!: (value: Promise<void>) => void;
+  const ready = new Promise<void>((resolve) => (installed = resolve));
   const server = createHostServer({
     repo,
     auth,
     core,
+    ready,
+    serveEarly: (request) => request.headers[INSTALLER_HEADER] === installerKey || auth.isBotRequest(request),
     sasLayer:
       options.sasLayer === false ? undefined : () => ({ fhirBasePath: FHIR_BASE_PATH, fhirBaseUrl: fhirBaseUrl() }),
     log,
@@ -125,16 +133,41 @@ export async function start(options: StartOptions = {}): Promise<RunningHost> {
     clientApplication: host.clientApplication,
     close: () => closeServer(server),
   };
-  if (!options.bare) {
-    const { MedplumClient: Client } = await import('@medplum/core');
-    const medplum = new Client({ baseUrl: rootUrl, fetch: globalThis.fetch });
-    if (token) {
-      medplum.setAccessToken(token);
-    }
-    const install = options.install ?? (await loadInstaller(log));
-    await install(medplum);
+  const installation = options.bare ? Promise.resolve() : installInto(rootUrl, token, installerKey, options, log);
+  installed(installation);
+  try {
+    await installation;
+  } catch (err) {
+    await running.close();
+    throw err;
   }
   return running;
+}
+
+/** The header that lets the installer's requests in before the host serves anyone else. */
+const INSTALLER_HEADER = 'x-sas-guard-installer';
+
+async function installInto(
+  rootUrl: string,
+  token: string | undefined,
+  installerKey: string,
+  options: StartOptions,
+  log: (line: string) => void,
+): Promise<void> {
+  const { MedplumClient: Client } = await import('@medplum/core');
+  const medplum = new Client({
+    baseUrl: rootUrl,
+    fetch: (url: string | URL | Request, init?: RequestInit) =>
+      fetch(url, {
+        ...init,
+        headers: { ...(init?.headers as Record<string, string>), [INSTALLER_HEADER]: installerKey },
+      }),
+  });
+  if (token) {
+    medplum.setAccessToken(token);
+  }
+  const install = options.install ?? (await loadInstaller(log));
+  await install(medplum);
 }
 
 type Installer = (medplum: MedplumClient) => Promise<unknown>;
