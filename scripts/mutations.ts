@@ -208,6 +208,22 @@ export const MUTATIONS: Mutation[] = [
     tests: ['test/host/startup.test.ts'],
   },
   {
+    id: 'settings-endpoint-everywhere',
+    breaks: 'deploy works on Medplum 5.0.x, which has no POST admin/projects/:id/settings (PUT Project there)',
+    file: 'src/deploy/steps/project-setting-admin-api.ts',
+    find: '(server) => versionAtLeast(server.version, ADMIN_SETTINGS_SINCE) === true,',
+    replace: '() => true,',
+    tests: ['test/deploy/medplum-5.0.10.test.ts', 'test/deploy/steps.test.ts'],
+  },
+  {
+    id: 'dry-run-misses-redeploy',
+    breaks: 'the dry run predicts exactly what the real run does',
+    file: 'src/deploy/steps/bot.ts',
+    find: 'changes.fieldsChange || changes.needsSource || changes.needsDeploy',
+    replace: 'changes.fieldsChange || changes.needsSource',
+    tests: ['test/deploy/steps.test.ts'],
+  },
+  {
     id: 'failed-read-taken-as-creation',
     breaks: 'when the bot cannot read the stored version, the write is refused rather than let through',
     file: 'src/bot/guard.ts',

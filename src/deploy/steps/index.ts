@@ -3,7 +3,8 @@
 import { accessPolicyStep } from './access-policy.ts';
 import { botStep } from './bot.ts';
 import { conformanceStep } from './conformance.ts';
-import { projectSettingStep } from './project-setting.ts';
+import { projectSettingViaAdminApi } from './project-setting-admin-api.ts';
+import { projectSettingViaProjectPut } from './project-setting-project-put.ts';
 import { secretsStep } from './secrets.ts';
 import { serverChecksStep } from './server-checks.ts';
 import { smokeTestStep } from './smoke-test.ts';
@@ -16,7 +17,9 @@ export const INSTALL_ORDER: DeployStep[] = [
   botStep,
   subscriptionStep,
   secretsStep,
-  projectSettingStep,
+  // One of the two, by server version.
+  projectSettingViaAdminApi,
+  projectSettingViaProjectPut,
   accessPolicyStep,
   smokeTestStep,
 ];
@@ -28,5 +31,6 @@ export const UNINSTALL_ORDER: DeployStep[] = [
   accessPolicyStep,
   conformanceStep,
   secretsStep,
-  projectSettingStep,
+  projectSettingViaAdminApi,
+  projectSettingViaProjectPut,
 ];

@@ -1,5 +1,6 @@
 // The project setting preCommitSubscriptionsEnabled, turned on last (once the bot and its Subscription are ready);
-// uninstall turns it back to what it was before sas-guard's first deploy (recorded on the Bot).
+// uninstall turns it back to what it was before sas-guard's first deploy (recorded on the Bot). How the list is
+// written depends on the Medplum version: project-setting-admin-api.ts, project-setting-project-put.ts.
 import type { ProjectSetting } from '@medplum/fhirtypes';
 import { PRE_COMMIT_SETTING } from '../../medplum.ts';
 import { readDeployState } from '../desired.ts';
@@ -21,11 +22,11 @@ export function settingBefore(ctx: StepContext): 'absent' | 'false' | undefined 
   return existing ? 'false' : 'absent';
 }
 
-function writeSettings(ctx: StepContext, settings: ProjectSetting[]): Promise<unknown> {
-  const { projectId } = ctx.server;
-  return step(`writing the project settings (POST admin/projects/${projectId}/settings)`, () =>
-    ctx.medplum.post(`admin/projects/${projectId}/settings`, settings),
-  );
+/** One way of writing the project's whole settings list. */
+export interface SettingsWriter {
+  /** For the report and the error line, e.g. `POST admin/projects/<id>/settings`. */
+  describe(ctx: StepContext): string;
+  write(ctx: StepContext, settings: ProjectSetting[]): Promise<unknown>;
 }
 
 function settingCheck(on: boolean): InstallCheck {
@@ -40,7 +41,7 @@ function settingCheck(on: boolean): InstallCheck {
   };
 }
 
-function install(ctx: StepContext): StepPlan {
+function install(ctx: StepContext, writer: SettingsWriter): StepPlan {
   const current = ctx.state.project.setting ?? [];
   const before = settingBefore(ctx);
   if (before === undefined) {
@@ -66,12 +67,15 @@ function install(ctx: StepContext): StepPlan {
         detail: 'true',
       },
     ],
-    apply: () => writeSettings(ctx, next).then(() => undefined),
+    apply: () =>
+      step(`writing the project settings (${writer.describe(ctx)})`, () => writer.write(ctx, next)).then(
+        () => undefined,
+      ),
     verify: () => [settingCheck(true)],
   };
 }
 
-function uninstall(ctx: StepContext): StepPlan {
+function uninstall(ctx: StepContext, writer: SettingsWriter): StepPlan {
   const settings = ctx.state.project.setting ?? [];
   const current = currentSetting(ctx);
   const before = ctx.state.bots.map((bot) => readDeployState(bot).preCommitSettingBefore).find((b) => b !== undefined);
@@ -103,8 +107,19 @@ function uninstall(ctx: StepContext): StepPlan {
         detail: before === 'absent' ? 'deploy had added it' : 'back to false, as before deploy',
       },
     ],
-    apply: () => writeSettings(ctx, next).then(() => undefined),
+    apply: () =>
+      step(`writing the project settings (${writer.describe(ctx)})`, () => writer.write(ctx, next)).then(
+        () => undefined,
+      ),
   };
 }
 
-export const projectSettingStep: DeployStep = { name: `project setting ${PRE_COMMIT_SETTING}`, install, uninstall };
+/** The step, written the way `writer` does on the servers `supports` accepts. */
+export function projectSettingStep(writer: SettingsWriter, supports: DeployStep['supports']): DeployStep {
+  return {
+    name: `project setting ${PRE_COMMIT_SETTING}`,
+    supports,
+    install: (ctx) => install(ctx, writer),
+    uninstall: (ctx) => uninstall(ctx, writer),
+  };
+}

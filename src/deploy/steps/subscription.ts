@@ -8,12 +8,17 @@ import type { InstallItem } from '../types.ts';
 import type { DeployStep, StepContext, StepPlan } from './step.ts';
 import { planned, ref } from './step.ts';
 
+/** The same name in a dry run and in the real run: the Subscription's id and its Bot's are in the reference. */
+function nameOf(botName: string): string {
+  return `Appointment → Bot ${botName} (pre-commit)`;
+}
+
 async function install(ctx: StepContext): Promise<StepPlan> {
   const bot = ctx.bot;
   if (!bot) {
     // Dry run of a first deploy: the bot does not exist yet.
     return {
-      items: [{ kind: 'Subscription', name: 'Appointment → Bot (pre-commit)', action: planned(ctx, 'created') }],
+      items: [{ kind: 'Subscription', name: nameOf(ctx.inputs.botName), action: planned(ctx, 'created') }],
     };
   }
   const existing = await botSubscriptions(ctx.medplum, bot.id);
@@ -22,7 +27,7 @@ async function install(ctx: StepContext): Promise<StepPlan> {
   ctx.subscription = current;
   const item: InstallItem = {
     kind: 'Subscription',
-    name: `Appointment → Bot/${bot.id} (pre-commit)`,
+    name: nameOf(ctx.inputs.botName),
     action: 'unchanged',
     reference: ref(current),
     detail: existing.length > 1 ? `${existing.length} such Subscriptions; the first is kept` : undefined,
@@ -56,7 +61,7 @@ async function uninstall(ctx: StepContext): Promise<StepPlan> {
   return {
     items: found.map((subscription) => ({
       kind: 'Subscription',
-      name: `Appointment → ${subscription.channel?.endpoint ?? ''} (pre-commit)`,
+      name: nameOf(ctx.inputs.botName),
       action: planned(ctx, 'deleted'),
       reference: ref(subscription),
     })),
