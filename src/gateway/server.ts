@@ -39,8 +39,10 @@ export interface GatewayOptions {
 }
 
 export interface RunningGateway {
-  /** Root URL clients use, with a trailing slash. */
+  /** Root URL clients use (publicUrl, or the address it listens on), with a trailing slash. */
   url: string;
+  /** Root URL of the address it listens on, with a trailing slash. */
+  listening: string;
   /** FHIR base clients use: `<url>fhir/R4`. */
   baseUrl: string;
   tokens: TokenCache;
@@ -226,12 +228,12 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const server = await listen(config, listener, log, crl);
   const address = server.address() as AddressInfo;
   const printable = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  publicRoot = config.publicUrl
-    ? config.publicUrl.replace(/\/?$/, '/')
-    : `${config.tls ? 'https' : 'http'}://${printable}:${address.port}/`;
+  const listening = `${config.tls ? 'https' : 'http'}://${printable}:${address.port}/`;
+  publicRoot = config.publicUrl ? config.publicUrl.replace(/\/?$/, '/') : listening;
 
   return {
     url: publicRoot,
+    listening,
     baseUrl: publicRoot + base.slice(1),
     tokens,
     close: () =>
