@@ -24,7 +24,8 @@ export function normaliseFingerprint(value: string): string {
 export function identityOf(cert: X509Certificate): CertificateIdentity {
   const ous: string[] = [];
   const cns: string[] = [];
-  for (const line of cert.subject.split('\n')) {
+  // A multi-valued RDN is printed on one line, `CN=a + CN=b` (a literal `+` in a value is escaped: `\+`).
+  for (const line of cert.subject.split('\n').flatMap((rdn) => rdn.split(' + '))) {
     const eq = line.indexOf('=');
     const key = line.slice(0, eq).trim().toUpperCase();
     const value = line.slice(eq + 1).trim();
