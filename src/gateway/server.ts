@@ -46,6 +46,8 @@ export interface RunningGateway {
   /** FHIR base clients use: `<url>fhir/R4`. */
   baseUrl: string;
   tokens: TokenCache;
+  /** Requests in progress, all clients together (admitted, answer not yet read or cut). */
+  readonly inFlight: number;
   close(): Promise<void>;
 }
 
@@ -236,6 +238,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     listening,
     baseUrl: publicRoot + base.slice(1),
     tokens,
+    get inFlight() {
+      return fairness.inFlight;
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
