@@ -143,10 +143,20 @@ export function decoderStreams(codings: Coding[]): Transform[] {
   });
 }
 
+/** Below this, encoding at once costs less than a trip to libuv's thread pool. */
+const SYNC_ENCODE_BYTES = 64 * 1024;
+const BROTLI = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } };
+
 /** The body encoded in `coding`, as Medplum's compression() does (brotli at quality 4). */
-export function encodeBody(body: Buffer, coding: Coding): Promise<Buffer> {
+export async function encodeBody(body: Buffer, coding: Coding): Promise<Buffer> {
+  if (body.length < SYNC_ENCODE_BYTES) {
+    if (coding === 'br') {
+      return zlib.brotliCompressSync(body, BROTLI);
+    }
+    return coding === 'gzip' ? zlib.gzipSync(body) : zlib.deflateSync(body);
+  }
   if (coding === 'br') {
-    return brotliCompress(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } });
+    return brotliCompress(body, BROTLI);
   }
   return coding === 'gzip' ? gzip(body) : deflate(body);
 }

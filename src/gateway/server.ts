@@ -164,6 +164,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       }
       request = decision.request;
       context = decision.context;
+      if (context.write) {
+        // A write's answer is read and encoded here anyway: compressing it upstream would only cost a decoding.
+        delete request.headers['accept-encoding'];
+      }
     }
 
     const exchange = await exchangeWithAuth(request, caller.client);
