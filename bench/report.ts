@@ -46,6 +46,12 @@ export const TARGETS: Target[] = [
     ok: (v) => v <= 1.5,
   },
   {
+    key: 'gateway_fairness_honest_max_ms',
+    what: 'gateway: worst of 20 honest GETs while another editor holds 70 unread large answers (ms)',
+    target: '≤ 1000',
+    ok: (v) => v <= 1000,
+  },
+  {
     key: 'host_conditional_put_rps',
     what: 'conditional PUTs per second, 8 concurrent clients, sas-guard',
     target: 'reported',

@@ -5,6 +5,7 @@ import { execSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
+import { benchGatewayFairness } from './gateway-fairness.ts';
 import { benchHost } from './host.ts';
 import { benchBotVm, benchRules, benchValidation } from './micro.ts';
 import type { BenchRun } from './report.ts';
@@ -48,6 +49,8 @@ async function main(): Promise<number> {
   Object.assign(results, await benchBotVm({ quick }));
   log('embedded host...');
   Object.assign(results, await benchHost({ quick, log }));
+  log('gateway fairness...');
+  Object.assign(results, await benchGatewayFairness({ quick, log }));
   const wallSeconds = (performance.now() - started) / 1000;
   results.wall_s = Math.round(wallSeconds * 10) / 10;
 

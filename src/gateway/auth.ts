@@ -2,10 +2,13 @@
 // certificate → Medplum client application mapping, with each client's access token obtained by client_credentials,
 // cached until shortly before it expires, and refreshed.
 import { X509Certificate } from 'node:crypto';
-import type { CertificateClient, CertificateMatch } from './config.ts';
+import type { CertificateClient, CertificateMatch } from './config-auth.ts';
 
 export interface CertificateIdentity {
+  /** The subject's CN when it has exactly one. */
   cn?: string;
+  /** Every CN of the subject: more than one is an ambiguous identity, refused. */
+  cns: string[];
   ous: string[];
   /** SHA-256 of the DER certificate, upper-case hex without colons. */
   fingerprint256: string;
@@ -20,21 +23,26 @@ export function normaliseFingerprint(value: string): string {
 /** Node prints a subject as `C=FR\nO=…\nOU=…\nCN=…`, one attribute a line, a repeated attribute repeated. */
 export function identityOf(cert: X509Certificate): CertificateIdentity {
   const ous: string[] = [];
-  let cn: string | undefined;
-  for (const line of cert.subject.split('\n')) {
+  const cns: string[] = [];
+  // A multi-valued RDN is printed on one line, `CN=a + CN=b` (a literal `+` in a value is escaped: `\+`).
+  for (const line of cert.subject.split('\n').flatMap((rdn) => rdn.split(' + '))) {
     const eq = line.indexOf('=');
     const key = line.slice(0, eq).trim().toUpperCase();
     const value = line.slice(eq + 1).trim();
     if (key === 'CN') {
-      cn = value;
+      cns.push(value);
     } else if (key === 'OU') {
       ous.push(value);
     }
   }
-  const subject = [cn === undefined ? undefined : `CN=${cn}`, ...ous.map((ou) => `OU=${ou}`)]
-    .filter(Boolean)
-    .join(', ');
-  return { cn, ous, fingerprint256: normaliseFingerprint(cert.fingerprint256), subject: subject || cert.subject };
+  const subject = [...cns.map((cn) => `CN=${cn}`), ...ous.map((ou) => `OU=${ou}`)].join(', ');
+  return {
+    cn: cns.length === 1 ? cns[0] : undefined,
+    cns,
+    ous,
+    fingerprint256: normaliseFingerprint(cert.fingerprint256),
+    subject: subject || cert.subject,
+  };
 }
 
 /** A certificate passed by a TLS terminator in a header: URL-encoded PEM (nginx `$ssl_client_escaped_cert`). */

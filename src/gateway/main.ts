@@ -1,7 +1,8 @@
 // `sas-guard gateway --config gateway.json [--upstream URL] [--host H] [--port P] [--plain-http] [--public-url URL]`
 // (`npm run gateway -- …`): starts the SAS gateway and runs until SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
-import { ConfigError, configDir, loadConfigFile, parseConfig } from './config.ts';
+import { configDir, loadConfigFile, parseConfig } from './config.ts';
+import { ConfigError, printableUrl } from './config-values.ts';
 import { startGateway } from './server.ts';
 
 const USAGE = `Usage: sas-guard gateway [--config gateway.json] [options]
@@ -74,7 +75,7 @@ export async function runGateway(argv: string[]): Promise<number> {
     gateway = await startGateway(config);
     const mode = config.tls ? 'mTLS' : 'plain HTTP (behind a TLS terminator)';
     console.log(
-      `sas-guard gateway: ${gateway.baseUrl} (${mode}, auth ${config.auth.mode}) → ${new URL(config.upstream.url).href}`,
+      `sas-guard gateway: ${gateway.baseUrl} (${mode}, auth ${config.auth.mode}) → ${printableUrl(config.upstream.url)}`,
     );
   } catch (err) {
     console.error(`sas-guard gateway: ${err instanceof Error ? err.message : String(err)}`.split('\n')[0]);

@@ -6,6 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { readBody } from '../http/body.ts';
+import { contentCodings, decodeBody } from './encoding.ts';
 
 export class UpstreamError extends Error {
   readonly status: 502 | 504;
@@ -34,8 +35,8 @@ export interface UpstreamRequest {
 
 export interface UpstreamExchange {
   response: IncomingMessage;
-  /** The whole body, at most `limit` bytes (beyond: UpstreamError 502). */
-  readBody(limit: number): Promise<Buffer>;
+  /** The whole body as received (still in its Content-Encoding); undefined beyond `limit` bytes (then dropped). */
+  readBody(limit: number): Promise<Buffer | undefined>;
   /** Drops the response (the exchange's timer stops when it closes). */
   discard(): void;
 }
@@ -130,7 +131,6 @@ export class Upstream {
             }
             if (body === undefined) {
               response.destroy();
-              throw new UpstreamError(502, `The upstream response exceeds ${limit} bytes`);
             }
             return body;
           },
@@ -147,7 +147,7 @@ export class Upstream {
       ? '/' + target.pathname.slice(this.url.pathname.length) + target.search
       : target.pathname + target.search;
     if (target.origin !== this.url.origin) {
-      throw new UpstreamError(502, `token URL ${url} is not on the upstream ${this.url.origin}`);
+      throw new UpstreamError(502, `the token URL is not on the upstream ${this.url.origin}`);
     }
     const exchange = await this.exchange({
       method: 'POST',
@@ -155,7 +155,11 @@ export class Upstream {
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: Buffer.from(form.toString(), 'utf8'),
     });
-    const body = await exchange.readBody(limit);
+    const raw = await exchange.readBody(limit);
+    const body = raw && (await decodeBody(raw, contentCodings(exchange.response.headers['content-encoding']), limit));
+    if (body === undefined) {
+      throw new UpstreamError(502, `The token endpoint's answer exceeds ${limit} bytes`);
+    }
     let json: unknown;
     try {
       json = JSON.parse(body.toString('utf8')) as unknown;

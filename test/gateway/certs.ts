@@ -1,6 +1,6 @@
 // Test PKI generated in JavaScript (@peculiar/x509 over WebCrypto, ECDSA P-256): a CA standing for IGC-Santé, the
 // gateway's server certificate for 127.0.0.1, and client certificates: a mapped one, an unmapped one of the same CA,
-// one of another CA, an expired one, and a revoked one with the CA's CRL listing it. Files are written to a temporary
+// one of another CA, an expired one, a revoked one with the CA's CRL listing it, and one with two CNs. Files are written to a temporary
 // directory for the gateway's config.
 // tsyringe, a dependency of @peculiar/x509, needs the Reflect metadata API.
 import 'reflect-metadata';
@@ -101,6 +101,10 @@ export interface TestPki {
   expired: Pem;
   /** Same CA and subject as `good`, listed in `crlFile`. */
   revoked: Pem;
+  /** Same CA, two CNs (`agenda-editeur-2` then the mapped `agenda-editeur-1`), OU=SAS: an ambiguous subject. */
+  twoCns: Pem;
+  /** The same two CNs in one multi-valued RDN (`CN=agenda-editeur-2+CN=agenda-editeur-1`). */
+  twoCnsOneRdn: Pem;
   /** PEM CRL of the test CA (valid for a week), revoking `revoked` only. */
   crlFile: string;
 }
@@ -117,6 +121,8 @@ export async function createTestPki(): Promise<TestPki> {
     notAfter: new Date(Date.now() - DAY),
   });
   const revoked = await issue(ca, 'CN=agenda-editeur-1, OU=SAS, O=Editeur Un, C=FR', 'client');
+  const twoCns = await issue(ca, 'CN=agenda-editeur-2, CN=agenda-editeur-1, OU=SAS, O=Editeur Un, C=FR', 'client');
+  const twoCnsOneRdn = await issue(ca, 'CN=agenda-editeur-2+CN=agenda-editeur-1, OU=SAS, O=Editeur Un, C=FR', 'client');
   const crl = await x509.X509CrlGenerator.create({
     issuer: ca.certificate.subject,
     signingKey: ca.keys.privateKey,
@@ -143,6 +149,8 @@ export async function createTestPki(): Promise<TestPki> {
     foreign: { key: foreign.key, cert: foreign.cert },
     expired: { key: expired.key, cert: expired.cert },
     revoked: { key: revoked.key, cert: revoked.cert },
+    twoCns: { key: twoCns.key, cert: twoCns.cert },
+    twoCnsOneRdn: { key: twoCnsOneRdn.key, cert: twoCnsOneRdn.cert },
     crlFile,
   };
 }

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { RunningHost } from '../../src/host/server.ts';
 import { start } from '../../src/host/server.ts';
 import { TokenCache } from '../../src/gateway/auth.ts';
-import { ConfigError, parseConfig } from '../../src/gateway/config.ts';
+import { parseConfig } from '../../src/gateway/config.ts';
+import { ConfigError } from '../../src/gateway/config-values.ts';
 import { runGateway } from '../../src/gateway/main.ts';
 import type { RunningGateway } from '../../src/gateway/server.ts';
 import { startGateway } from '../../src/gateway/server.ts';
@@ -384,6 +385,7 @@ describe('certificate → client credentials', () => {
       parseConfig(
         plainConfig(stub.url, {
           clientCertHeader: 'X-SSL-Client-Cert',
+          clientVerifyHeader: 'X-SSL-Client-Verify',
           auth: {
             mode: 'certificate',
             clients: [
@@ -395,7 +397,7 @@ describe('certificate → client credentials', () => {
       { log: quiet, env: { C1_SECRET: 'from-env' } },
     );
     closers.push(() => gw.close());
-    const header = { 'x-ssl-client-cert': encodeURIComponent(pki.good.cert) };
+    const header = { 'x-ssl-client-cert': encodeURIComponent(pki.good.cert), 'x-ssl-client-verify': 'SUCCESS' };
     const res = await request('PUT', gw.baseUrl + '/Appointment/abc', {
       body: { resourceType: 'Appointment', id: 'abc', status: 'booked' },
       headers: { ...header, authorization: 'Bearer client-supplied' },
@@ -408,7 +410,7 @@ describe('certificate → client credentials', () => {
     const missing = await request('GET', gw.baseUrl + '/Appointment/abc');
     expect(missing.status).toBe(401);
     const other = await request('GET', gw.baseUrl + '/Appointment/abc', {
-      headers: { 'x-ssl-client-cert': encodeURIComponent(pki.unmapped.cert) },
+      headers: { 'x-ssl-client-cert': encodeURIComponent(pki.unmapped.cert), 'x-ssl-client-verify': 'SUCCESS' },
     });
     expect(other.status).toBe(403);
   });
