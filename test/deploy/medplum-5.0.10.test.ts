@@ -6,17 +6,21 @@ import { MedplumClient } from '@medplum/core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { bundleBot } from '../../src/build/bot-bundle.ts';
 import { installSasGuard } from '../../src/deploy/installer.ts';
-import type { Replay } from '../contract/replay.ts';
-import { loadExchanges, startReplay } from '../contract/replay.ts';
+import type { ReplayServer } from '../contract/replay.ts';
+import { inRecordedOrder, loadExchanges, replayServer } from '../contract/replay.ts';
 
 const PROJECT = '12a560b4-d606-4cc8-b14f-213b224ef65a';
-let replay: Replay;
+let replay: ReplayServer;
+const answered: { key: string; file?: string }[] = [];
 
 beforeAll(async () => {
-  replay = await startReplay([
-    ...loadExchanges('deploy-first'),
-    ...loadExchanges('deploy-fixed', ['002', '003', '015', '016', '017', '018']),
-  ]);
+  replay = await replayServer();
+  replay.answer(
+    inRecordedOrder(
+      [...loadExchanges('deploy-first'), ...loadExchanges('deploy-fixed', ['002', '003', '015', '016', '017', '018'])],
+      answered,
+    ),
+  );
 });
 afterAll(async () => {
   await replay.close();
@@ -27,11 +31,11 @@ test('a fresh 5.0.10 project: installed through the endpoints 5.0.10 has, settin
   await medplum.startClientLogin('121b2b35-f457-4080-983e-68f3a0af3ecc', 'recorded-secret-redacted');
   const report = await installSasGuard(medplum, { botCode: await bundleBot(), smokeTest: true });
 
-  expect(replay.received.filter((r) => !r.file)).toEqual([]);
+  expect(answered.filter((r) => !r.file)).toEqual([]);
   expect(report.medplumVersion).toBe('5.0.10-6a4145c');
   expect(report.ok, JSON.stringify(report.checks)).toBe(true);
   expect(report.smokeTest).toMatchObject({ passed: true, violationStatus: 422, validStatus: 201 });
-  const keys = replay.received.map((r) => r.key);
+  const keys = answered.map((r) => r.key);
   expect(keys).not.toContain(`POST /admin/projects/${PROJECT}/settings?`);
   expect(keys).toContain(`PUT /fhir/R4/Project/${PROJECT}?`);
   expect(report.items.find((i) => i.kind === 'ProjectSetting')).toMatchObject({ action: 'created' });

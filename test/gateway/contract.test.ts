@@ -10,8 +10,8 @@ import { parseConfig } from '../../src/gateway/config.ts';
 import type { RunningGateway } from '../../src/gateway/server.ts';
 import { startGateway } from '../../src/gateway/server.ts';
 import { CLIENTS, closeClients } from './clients.ts';
-import type { RecordedMessage, ReplayServer } from './replay.ts';
-import { recording, reencoded, replayServer } from './replay.ts';
+import type { RecordedMessage, ReplayServer } from '../contract/replay.ts';
+import { recording, reencoded, replayServer } from '../contract/replay.ts';
 
 let stub: ReplayServer;
 let gateway: RunningGateway;
