@@ -21,8 +21,8 @@ export interface BatchOptions {
   workers?: number;
 }
 
-/** Below this (≈ 1,500 appointments), starting workers (~0.3 s each) costs more than it saves. */
-export const PARALLEL_FROM_BYTES = 2_000_000;
+/** Below this (≈ 6,000 appointments), starting workers (~0.5 s of CPU each: code, definitions, parsing) costs more than it saves. */
+export const PARALLEL_FROM_BYTES = 5_000_000;
 
 /** What a worker is started with: the whole input, and which share of it is its own. */
 export interface WorkerSetup {

@@ -28,7 +28,7 @@ Options:
   --config <file>       the deployment's settings, as the bot's secrets: a .env file (SAS_GUARD_SEVERITIES=...)
                         or a JSON object {"SAS_GUARD_SEVERITIES": {"PS-2": "off"}, ...}
   --now <date-time>     the time rules compare dates with (default: now)
-  --jobs <n>            worker threads (default: one per core from 2,000 items on; 0: none)
+  --jobs <n>            worker threads (default: one per core from 5 MB of input on; 0: none)
   -q, --quiet           text format: print only what would be rejected (no warnings, no summary)
   -h, --help            this help
 
