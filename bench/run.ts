@@ -18,9 +18,12 @@ minutes on 2 cores; --quick runs fewer iterations, for a first look.
 Exit status: 0 the benchmark ran (a target not met is shown as NO in the table, not as a failure); 1 a benchmark could
 not run; 2 usage error.`;
 
-const { values: options } = scriptArguments('bench', USAGE, {
-  options: { quick: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
-});
+const { values: options } = scriptArguments(
+  { name: 'bench', help: 'npm run bench -- --help', usage: USAGE },
+  {
+    options: { quick: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+  },
+);
 
 interface Target {
   key: string;

@@ -39,8 +39,7 @@ if (import.meta.main) {
 
 Writes that many SAS appointments as NDJSON on standard output. Exit status: 0 written; 2 usage error.`;
   const { positionals } = scriptArguments(
-    'sas-check-gen',
-    USAGE,
+    { name: 'sas-check-gen', help: 'npx node bench/sas-check-gen.ts --help', usage: USAGE },
     { allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } },
     ({ positionals: [count, ...rest] }) => {
       if (rest.length > 0 || (count !== undefined && !/^\d{1,8}$/.test(count))) {

@@ -51,9 +51,12 @@ export function benchSasCheck(options: { quick: boolean }): Record<string, numbe
 if (import.meta.main) {
   const USAGE = `Usage: npx node bench/sas-check.ts [--quick]
 
-Measures sas-check's batch rate (20,000 appointments, 3 runs; --quick: 10,000, 1 run). Exit status: 0; 2 usage error.`;
-  const { values } = scriptArguments('bench/sas-check.ts', USAGE, {
-    options: { quick: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
-  });
+Measures sas-check's batch rate (20,000 appointments, 3 runs; --quick: 10,000, 1 run). Exit status: 0 measured; 1 sas-check could not run; 2 usage error.`;
+  const { values } = scriptArguments(
+    { name: 'bench/sas-check.ts', help: 'npx node bench/sas-check.ts --help', usage: USAGE },
+    {
+      options: { quick: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    },
+  );
   console.log(benchSasCheck({ quick: values.quick }));
 }

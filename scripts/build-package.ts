@@ -14,7 +14,10 @@ const USAGE = `Usage: node scripts/build-package.ts      (run by npm pack, as pr
 Compiles src/ to lib/ (tsconfig.build.json) and writes the bot bundle to dist/bots/, what the package's bins run.
 Exit status: 0 built; 1 the compiler or the bundler failed; 2 usage error.`;
 
-scriptArguments('build-package', USAGE, { options: { help: { type: 'boolean', short: 'h' } } });
+scriptArguments(
+  { name: 'build-package', help: 'node scripts/build-package.ts --help', usage: USAGE },
+  { options: { help: { type: 'boolean', short: 'h' } } },
+);
 
 const ROOT = join(import.meta.dirname, '..');
 const started = performance.now();

@@ -29,18 +29,24 @@ export function parseCommandLine<const T extends ParseArgsConfig>(config: T): Re
   }
 }
 
-/** The one line for a usage mistake. */
-export function usageLine(command: string, err: UsageError): string {
-  return `${command}: ${err.message} — see ${command} --help`;
+/** The one line for a usage mistake; `help`: how to ask for the usage. */
+export function usageLine(command: string, err: UsageError, help = `${command} --help`): string {
+  return `${command}: ${err.message} — see ${help}`;
+}
+
+/** A script's name in its messages, how to ask for its usage (e.g. `npm run soak -- --help`), and the usage. */
+export interface ScriptHelp {
+  name: string;
+  help: string;
+  usage: string;
 }
 
 /**
- * For a script: parses `process.argv`; with `help: true` among the values, prints `usage` and exits 0; on a mistake,
- * prints one line and exits 2. `check` may throw a UsageError for values the parser cannot judge.
+ * For a script: parses `process.argv`; with `help: true` among the values, prints the usage and exits 0; on a
+ * mistake, prints one line and exits 2. `check` may throw a UsageError for values the parser cannot judge.
  */
 export function scriptArguments<const T extends ParseArgsConfig>(
-  command: string,
-  usage: string,
+  { name, help, usage }: ScriptHelp,
   config: T,
   check?: (parsed: ReturnType<typeof parseArgs<T>>) => void,
 ): ReturnType<typeof parseArgs<T>> {
@@ -56,7 +62,7 @@ export function scriptArguments<const T extends ParseArgsConfig>(
     if (!(err instanceof UsageError)) {
       throw err;
     }
-    console.error(usageLine(command, err));
+    console.error(usageLine(name, err, help));
     process.exit(2);
   }
 }

@@ -199,11 +199,88 @@ function parseAuth(value: unknown): AuthConfig {
   throw new ConfigError('auth.mode must be "bearer" or "certificate"');
 }
 
+/** Every key the configuration may hold, section by section: any other key is a typo, refused with its path. */
+const KNOWN_KEYS: Record<string, readonly string[]> = {
+  '': [
+    'listen',
+    'tls',
+    'plainHttp',
+    'clientCertHeader',
+    'upstream',
+    'fhirBasePath',
+    'publicUrl',
+    'timeouts',
+    'limits',
+    'passthrough',
+    'allowPaths',
+    'auth',
+  ],
+  listen: ['host', 'port'],
+  tls: ['key', 'cert', 'ca', 'crl', 'rejectAtHandshake'],
+  upstream: ['url', 'ca'],
+  timeouts: Object.keys(DEFAULTS.timeouts),
+  limits: Object.keys(DEFAULTS.limits),
+  'auth(bearer)': ['mode', 'allow'],
+  'auth(certificate)': ['mode', 'clients', 'tokenUrl'],
+  'auth.clients[]': ['name', 'match', 'clientId', 'clientSecret', 'clientSecretEnv'],
+};
+
+/** Edit distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(
+        (row[j] ?? 0) + 1,
+        (next[j - 1] ?? 0) + 1,
+        (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    row = next;
+  }
+  return row[b.length] ?? 0;
+}
+
+function refuseUnknownKeys(value: unknown, known: readonly string[], where: string): void {
+  if (!isObject(value)) {
+    return; // the section's own check says what it must be
+  }
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      const path = where ? `${where}.${key}` : key;
+      const near = known.find((name) => distance(name.toLowerCase(), key.toLowerCase()) <= 2);
+      const hint = near
+        ? `did you mean "${where ? `${where}.${near}` : near}"?`
+        : `expected one of ${known.join(', ')}`;
+      throw new ConfigError(`unknown key "${path}" (${hint})`);
+    }
+  }
+}
+
+/** Refuses, with one line naming it, any key of any section that the gateway does not read. */
+function checkKeys(raw: Json): void {
+  refuseUnknownKeys(raw, KNOWN_KEYS[''] ?? [], '');
+  for (const section of ['listen', 'tls', 'upstream', 'timeouts', 'limits']) {
+    refuseUnknownKeys(raw[section], KNOWN_KEYS[section] ?? [], section);
+  }
+  const auth = raw.auth;
+  if (isObject(auth) && (auth.mode === 'bearer' || auth.mode === 'certificate')) {
+    refuseUnknownKeys(auth, KNOWN_KEYS[`auth(${auth.mode})`] ?? [], 'auth');
+    if (auth.mode === 'certificate' && Array.isArray(auth.clients)) {
+      auth.clients.forEach((client, i) =>
+        refuseUnknownKeys(client, KNOWN_KEYS['auth.clients[]'] ?? [], `auth.clients[${i}]`),
+      );
+    }
+  }
+}
+
 /** Checks a parsed JSON configuration; `baseDir` resolves relative PEM paths. */
 export function parseConfig(raw: unknown, baseDir = process.cwd()): GatewayConfig {
   if (!isObject(raw)) {
     throw new ConfigError('the configuration must be a JSON object');
   }
+  checkKeys(raw);
   const listen = isObject(raw.listen) ? raw.listen : {};
   const host = str(listen, 'host', 'listen') ?? '127.0.0.1';
   const port = listen.port === undefined ? 8443 : listen.port;
