@@ -68,7 +68,7 @@ const TARGETS: Target[] = [
   },
   {
     key: 'sas_check_rate',
-    what: 'sas-check -q, whole process, NDJSON (appointments/s)',
+    what: 'sas-check -q as installed, whole process, NDJSON (appointments/s)',
     target: '≥ 5,000',
     ok: (v) => v >= 5000,
   },

@@ -1,20 +1,31 @@
 // sas-check's batch rate as a whole process, what an agenda-software team's CI sees: `sas-check -q` over
-// bench/sas-check-gen.ts's NDJSON (one tenth updates, 8 % rejections), from process start to exit. Worker threads on
-// (the default, one per core) and off (--jobs 0), median of the runs.
-import { spawnSync } from 'node:child_process';
+// bench/sas-check-gen.ts's NDJSON (one tenth updates, 8 % rejections), from process start to exit, as the installed
+// package runs it (the JavaScript that npm pack compiles into lib/, built here first). Worker threads on (the default,
+// one per core) and off (--jobs 0), median of the runs.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { scriptArguments } from '../src/cli/args.ts';
 import { generateAppointments } from './sas-check-gen.ts';
 import { summarize } from './stats.ts';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'sas-check.js');
+const ROOT = join(import.meta.dirname, '..');
+
+/** A launcher of lib/ as the package's bin/launch.js runs it (in a checkout, bin/ would run the sources). */
+function packagedBin(dir: string): string {
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-package.ts')], { stdio: 'ignore' });
+  const lib = (file: string): string => JSON.stringify(pathToFileURL(join(ROOT, 'lib', file)).href);
+  const bin = join(dir, 'sas-check.mjs');
+  writeFileSync(bin, `await import(${lib('node20.js')});\nawait import(${lib('cli/sas-check.js')});\n`);
+  return bin;
+}
 
 /** Wall seconds of one `sas-check -q <file> [...args]`; exit 1 is expected (the file holds rejections). */
-function timeRun(file: string, args: string[]): number {
+function timeRun(bin: string, file: string, args: string[]): number {
   const started = performance.now();
-  const result = spawnSync(process.execPath, [BIN, '-q', '--now', '2026-03-01T00:00:00Z', ...args, file], {
+  const result = spawnSync(process.execPath, [bin, '-q', '--now', '2026-03-01T00:00:00Z', ...args, file], {
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
   });
@@ -32,8 +43,9 @@ export function benchSasCheck(options: { quick: boolean }): Record<string, numbe
   try {
     const file = join(dir, 'appointments.ndjson');
     writeFileSync(file, generateAppointments(count));
-    const parallel = Array.from({ length: runs }, () => timeRun(file, []));
-    const single = Array.from({ length: runs }, () => timeRun(file, ['--jobs', '0']));
+    const bin = packagedBin(dir);
+    const parallel = Array.from({ length: runs }, () => timeRun(bin, file, []));
+    const single = Array.from({ length: runs }, () => timeRun(bin, file, ['--jobs', '0']));
     const p = summarize(parallel);
     const s = summarize(single);
     return {

@@ -1,8 +1,9 @@
 // Checks the items of some input texts and hands the results back in input order: in this thread, or, for a large
-// batch on a machine with several cores, in worker threads (worker.ts). Each worker parses every text (parsing costs
-// far less than sending parsed appointments between threads) and checks its share: every version of one appointment
-// (one history) goes to the same worker, in input order, so each worker's Checker judges exactly what a single
-// Checker would; items without a history (no identifier, --versions none, not an Appointment) are dealt out in turn.
+// batch on a machine with several cores, in worker threads (worker.ts). The workers start first (loading the
+// definitions and profiles takes them ~0.3 s) while this thread parses the input; each is then sent its share: every
+// version of one appointment (one history) goes to the same worker, in input order, so each worker's Checker judges
+// exactly what a single Checker would; items without a history (no identifier, --versions none, not an Appointment)
+// are dealt out in turn. An item is sent as its JSON text when it has one (cheaper than a parsed resource).
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { GuardConfig } from '../rules/config.ts';
@@ -21,21 +22,27 @@ export interface BatchOptions {
   workers?: number;
 }
 
-/** Below this (≈ 6,000 appointments), starting workers (~0.5 s of CPU each: code, definitions, parsing) costs more than it saves. */
+/** Below this (≈ 6,000 appointments), starting workers (~0.4 s of CPU each) costs more than it saves. */
 export const PARALLEL_FROM_BYTES = 5_000_000;
 
-/** What a worker is started with: the whole input, and which share of it is its own. */
+/** What a worker is started with. */
 export interface WorkerSetup {
   config: GuardConfig;
   now: string;
   versions: VersionScope;
-  texts: InputText[];
-  share: number;
-  shares: number;
 }
 
-/** What a worker answers: how many items the input holds (first), results in chunks, then done. */
-export type WorkerReply = { total: number } | { indexes: number[]; results: CheckResult[] } | { done: true };
+/** An item as sent to a worker: with its JSON text instead of its resource when it has one. */
+export type SentItem = Omit<InputItem, 'resource'> & { resource?: unknown };
+
+/** What a worker is sent, once: its share of the items and their indexes in the whole input. */
+export interface WorkerTask {
+  indexes: number[];
+  items: SentItem[];
+}
+
+/** What a worker answers: results in chunks, then done. */
+export type WorkerReply = { indexes: number[]; results: CheckResult[] } | { done: true };
 
 const WORKER_URL = new URL(`./worker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url);
 
@@ -48,16 +55,41 @@ function hash(text: string): number {
   return h >>> 0;
 }
 
-/** Which of `shares` workers checks item `index`. Every worker computes the same answer from the same input. */
-export function shareOf(item: InputItem, index: number, versions: VersionScope, shares: number): number {
-  const history = historyOfItem(item, versions);
-  return (history === undefined ? index : hash(history)) % shares;
-}
-
 function defaultWorkers(texts: readonly InputText[]): number {
   const bytes = texts.reduce((sum, { text }) => sum + text.length, 0);
   const cores = availableParallelism();
   return bytes >= PARALLEL_FROM_BYTES && cores > 1 ? Math.min(cores, 8) : 0;
+}
+
+/** The worker shares: by history, else in turn. */
+function deal(items: readonly InputItem[], versions: VersionScope, shares: number): WorkerTask[] {
+  const tasks: WorkerTask[] = Array.from({ length: shares }, () => ({ indexes: [], items: [] }));
+  items.forEach((item, index) => {
+    const history = historyOfItem(item, versions);
+    const task = tasks[(history === undefined ? index : hash(history)) % shares];
+    task?.indexes.push(index);
+    task?.items.push(item.text === undefined ? item : { ...item, resource: undefined });
+  });
+  return tasks;
+}
+
+/** Runs one worker on its task; `onReply` gets its results as they come. */
+function runWorker(worker: Worker, task: WorkerTask, onReply: (indexes: number[], results: CheckResult[]) => void) {
+  return new Promise<void>((resolve, reject) => {
+    let done = false;
+    worker.on('message', (reply: WorkerReply) => {
+      if ('done' in reply) {
+        done = true;
+      } else {
+        onReply(reply.indexes, reply.results);
+      }
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) =>
+      done ? resolve() : reject(new Error(`a sas-check worker stopped (exit ${code}) before its end`)),
+    );
+    worker.postMessage(task);
+  });
 }
 
 /**
@@ -71,9 +103,11 @@ export async function checkBatch(
   onTotal: (total: number) => void = () => undefined,
 ): Promise<void> {
   const shares = options.workers ?? defaultWorkers(texts);
+  const setup: WorkerSetup = { config: options.config, now: options.now.toISOString(), versions: options.versions };
+  const workers = Array.from({ length: shares }, () => new Worker(WORKER_URL, { workerData: setup }));
+  const items = itemsOfTexts(texts);
+  onTotal(items.length);
   if (shares < 1) {
-    const items = itemsOfTexts(texts);
-    onTotal(items.length);
     const { Checker } = await import('./checker.ts');
     const checker = new Checker(options);
     items.forEach((item, index) => onResult(checker.check(item), index));
@@ -81,41 +115,14 @@ export async function checkBatch(
   }
   const results: (CheckResult | undefined)[] = [];
   let next = 0;
-  let counted = false;
-  const flush = (): void => {
+  const collect = (indexes: number[], chunk: CheckResult[]): void => {
+    indexes.forEach((index, i) => (results[index] = chunk[i]));
     for (let result = results[next]; result !== undefined; result = results[next]) {
       results[next] = undefined;
       onResult(result, next);
       next++;
     }
   };
-  const common = { config: options.config, now: options.now.toISOString(), versions: options.versions, texts, shares };
-  await Promise.all(
-    Array.from(
-      { length: shares },
-      (_, share) =>
-        new Promise<void>((resolve, reject) => {
-          const workerData: WorkerSetup = { ...common, share };
-          const worker = new Worker(WORKER_URL, { workerData });
-          let done = false;
-          worker.on('message', (reply: WorkerReply) => {
-            if ('done' in reply) {
-              done = true;
-            } else if ('total' in reply) {
-              if (!counted) {
-                counted = true;
-                onTotal(reply.total);
-              }
-            } else {
-              reply.indexes.forEach((index, i) => (results[index] = reply.results[i]));
-              flush();
-            }
-          });
-          worker.on('error', reject);
-          worker.on('exit', (code) =>
-            done ? resolve() : reject(new Error(`a sas-check worker stopped (exit ${code}) before its end`)),
-          );
-        }),
-    ),
-  );
+  const tasks = deal(items, options.versions, shares);
+  await Promise.all(workers.map((worker, i) => runWorker(worker, tasks[i] ?? { indexes: [], items: [] }, collect)));
 }

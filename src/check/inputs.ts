@@ -9,6 +9,9 @@ export interface InputItem {
   location: string;
   /** The file (or `-`) the item was read from. */
   source: string;
+  /** The JSON text `resource` was parsed from, when it stood alone (a file, an NDJSON line): cheaper to send to a
+   * worker thread than the parsed resource. */
+  text?: string;
   resource?: unknown;
   /** Unreadable content: a 400 finding for that location. `detail`: the JSON parser's message. */
   problem?: { kind: 'unreadable-json' | 'not-a-resource' | 'entry-without-resource'; detail?: string };
@@ -43,12 +46,12 @@ function describeError(err: unknown): string {
 }
 
 /** One parsed JSON value as items: a Bundle's entries, or the resource itself. */
-function itemsOfValue(value: unknown, location: string, source: string): InputItem[] {
+function itemsOfValue(value: unknown, location: string, source: string, text: string): InputItem[] {
   if (!isRecord(value) || typeof value.resourceType !== 'string') {
     return [{ location, source, problem: { kind: 'not-a-resource' } }];
   }
   if (value.resourceType !== 'Bundle') {
-    return [{ location, source, resource: value }];
+    return [{ location, source, resource: value, text }];
   }
   const entries = Array.isArray(value.entry) ? (value.entry as unknown[]) : [];
   return entries.map((entry, index) => {
@@ -86,7 +89,7 @@ export function itemsOfText(name: string, text: string): InputItem[] {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (!/\.(ndjson|jsonl)$/i.test(name)) {
     try {
-      return itemsOfValue(JSON.parse(body), name, name);
+      return itemsOfValue(JSON.parse(body), name, name, body);
     } catch (err) {
       if (!looksLikeNdjson(name, body)) {
         return [{ location: name, source: name, problem: { kind: 'unreadable-json', detail: describeError(err) } }];
@@ -108,7 +111,7 @@ export function itemsOfText(name: string, text: string): InputItem[] {
       items.push({ location, source: name, problem: { kind: 'unreadable-json', detail: describeError(err) } });
       continue;
     }
-    items.push(...itemsOfValue(value, location, name));
+    items.push(...itemsOfValue(value, location, name, line));
   }
   return items;
 }
