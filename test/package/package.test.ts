@@ -108,12 +108,15 @@ describe.each(nodes())('with %s', (node) => {
     expect(realpathSync(probe.stdout.trim())).toBe(node);
   });
 
-  it('sas-check: exit 0 on a valid appointment, 1 on a refused one, 2 on a missing path', async () => {
-    const [valid, refused, missing] = await Promise.all([
+  it('sas-check: exit 0 on a valid appointment, 1 on a refused one, 2 on a missing path; worker threads too', async () => {
+    const [valid, refused, missing, threads] = await Promise.all([
       npx(['sas-check', '--now', NOW, 'valid.json']),
       npx(['sas-check', '--now', NOW, 'refused.json']),
       npx(['sas-check', 'nowhere.json']),
+      npx(['sas-check', '--jobs', '2', '--now', NOW, 'valid.json', 'refused.json']),
     ]);
+    expect(threads.code, threads.stderr).toBe(1);
+    expect(threads.stdout).toMatch(/✔ ok {2}valid\.json[^]*✘ 422 {2}refused\.json/);
     expect(valid.code, valid.stderr).toBe(0);
     expect(valid.stdout).toMatch(/✔ ok {2}valid\.json/);
     expect(refused.code, refused.stderr).toBe(1);
