@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', 'bench/results.json', 'profiles/.cache/'] },
+  { ignores: ['node_modules/', 'dist/', 'lib/', 'coverage/', 'bench/results.json', 'profiles/.cache/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -52,6 +52,12 @@ export const TARGETS: Target[] = [
     ok: (v) => v <= 1000,
   },
   {
+    key: 'sas_check_rate',
+    what: 'sas-check -q as installed, whole process, NDJSON (appointments/s)',
+    target: '≥ 5,000',
+    ok: (v) => v >= 5000,
+  },
+  {
     key: 'host_conditional_put_rps',
     what: 'conditional PUTs per second, 8 concurrent clients, sas-guard',
     target: 'reported',

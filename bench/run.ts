@@ -10,6 +10,24 @@ import { benchHost } from './host.ts';
 import { benchBotVm, benchRules, benchValidation } from './micro.ts';
 import type { BenchRun } from './report.ts';
 import { RUNS_DIR, evaluateTargets, renderRun } from './report.ts';
+import { scriptArguments } from '../src/cli/args.ts';
+import { benchSasCheck } from './sas-check.ts';
+
+const USAGE = `Usage: npm run bench [-- --quick]
+
+Runs every sas-guard benchmark (rules, profile validation, the bot in vmcontext, the embedded host, the gateway's
+fairness, sas-check's batch rate), prints the targets, latencies and other figures, and writes bench/results.json (a
+full run also bench/runs/<date>.json, which docs/performance.md is generated from). A full run takes several minutes
+on 2 cores; --quick runs fewer iterations, for a first look.
+
+Exit status: 0 every target met; 1 a target missed (listed at the end) or a benchmark could not run; 2 usage error.`;
+
+const { values: options } = scriptArguments(
+  { name: 'bench', help: 'npm run bench -- --help', usage: USAGE },
+  {
+    options: { quick: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+  },
+);
 
 function machine(): Record<string, string | number> {
   let model = cpus()[0]?.model ?? 'unknown';
@@ -34,7 +52,7 @@ function machine(): Record<string, string | number> {
 }
 
 async function main(): Promise<number> {
-  const quick = process.argv.includes('--quick');
+  const { quick } = options;
   const started = performance.now();
   const log = (line: string): void => {
     console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
@@ -51,6 +69,8 @@ async function main(): Promise<number> {
   Object.assign(results, await benchHost({ quick, log }));
   log('gateway fairness...');
   Object.assign(results, await benchGatewayFairness({ quick, log }));
+  log('sas-check batch...');
+  Object.assign(results, benchSasCheck({ quick }));
   const wallSeconds = (performance.now() - started) / 1000;
   results.wall_s = Math.round(wallSeconds * 10) / 10;
 

@@ -1,2 +1,4 @@
 #!/usr/bin/env node
-import '../src/cli/sas-guard.ts';
+import { launch } from './launch.js';
+
+await launch('sas-guard');

@@ -21,6 +21,7 @@ import { fhirdefs, sushiExport, sushiImport, utils as sushiUtils } from 'fsh-sus
 import type { DiskBasedPackageCache as DiskBasedPackageCacheType } from 'fhir-package-loader';
 import { FhirPackageExplorer } from 'fhir-package-explorer';
 import { FhirSnapshotGenerator } from 'fhir-snapshot-generator';
+import { UsageError, scriptArguments } from '../src/cli/args.ts';
 
 const PROFILES_DIR = resolve(import.meta.dirname, '..', 'profiles');
 export const DEFAULT_OUT_DIR = join(PROFILES_DIR, 'generated');
@@ -259,7 +260,20 @@ export async function buildProfiles(
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const outDir = process.argv[2] ? resolve(process.argv[2]) : DEFAULT_OUT_DIR;
+  const USAGE = `Usage: npm run build:profiles [-- <output directory>]
+
+Compiles profiles/input/fsh, offline, into StructureDefinitions with snapshots and ValueSets, written to
+profiles/generated/ (or the directory given). Exit status: 0 written; 1 the compilation failed; 2 usage error.`;
+  const { positionals } = scriptArguments(
+    { name: 'build:profiles', help: 'npm run build:profiles -- --help', usage: USAGE },
+    { allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } },
+    (parsed) => {
+      if (parsed.positionals.length > 1) {
+        throw new UsageError('expected at most one output directory');
+      }
+    },
+  );
+  const outDir = positionals[0] ? resolve(positionals[0]) : DEFAULT_OUT_DIR;
   const started = performance.now();
   buildProfiles(outDir).then(
     (names) => {

@@ -2,9 +2,9 @@
 // on loopback, seeded, bounded in time and count. Rounds alternate the hostile-request fuzz (test/reliability) and
 // parallel writers on one identifier; prints requests, statuses, max RSS and duration, exits 1 on any problem.
 //
-//   node scripts/soak.ts [--seconds 120] [--max-requests 20000] [--seed 1]
-import { parseArgs } from 'node:util';
+//   npm run soak -- [--seconds 120] [--max-requests 20000] [--seed 1]    (--help: the options and exit statuses)
 import type { Appointment, Bundle } from '@medplum/fhirtypes';
+import { UsageError, scriptArguments } from '../src/cli/args.ts';
 import { appointmentWithIdentifier } from '../test/fixtures/appointments.ts';
 import { createSentinel, runFuzz } from '../test/reliability/fuzz-runner.ts';
 import {
@@ -16,13 +16,35 @@ import {
   startInstalledHost,
 } from '../test/reliability/helpers.ts';
 
-const { values } = parseArgs({
-  options: {
-    seconds: { type: 'string', default: '120' },
-    'max-requests': { type: 'string', default: '20000' },
-    seed: { type: 'string', default: '1' },
+const USAGE = `Usage: npm run soak [-- --seconds 120 --max-requests 20000 --seed 1]
+
+Runs rounds of hostile requests and parallel writers against the embedded host with sas-guard installed, on
+loopback, until the time or request budget is spent; prints requests, statuses, max RSS and duration as JSON.
+  --seconds <n>        time budget (default 120, at least 5)
+  --max-requests <n>   request budget (default 20000, at least 100)
+  --seed <n>           seed of the random requests (default 1)
+
+Exit status: 0 no problem found; 1 a problem (a 5xx, a hang, a lost or doubled write: listed); 2 usage error.`;
+
+const NUMBER = /^\d{1,9}$/;
+const { values } = scriptArguments(
+  { name: 'soak', help: 'npm run soak -- --help', usage: USAGE },
+  {
+    options: {
+      seconds: { type: 'string', default: '120' },
+      'max-requests': { type: 'string', default: '20000' },
+      seed: { type: 'string', default: '1' },
+      help: { type: 'boolean', short: 'h' },
+    },
   },
-});
+  ({ values: given }) => {
+    for (const option of ['seconds', 'max-requests', 'seed'] as const) {
+      if (!NUMBER.test(given[option])) {
+        throw new UsageError(`--${option} ${given[option]}: expected a whole number`);
+      }
+    }
+  },
+);
 const budgetMs = Math.max(5, Number(values.seconds)) * 1000;
 const maxRequests = Math.max(100, Number(values['max-requests']));
 const seed = Number(values.seed);

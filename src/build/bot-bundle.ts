@@ -1,6 +1,6 @@
 // Bundles the bot the way Medplum's vmcontext runtime needs it: one CommonJS script, no `import`, @medplum/core left to
-// the server's own copy, and Medplum's footer so the script's `exports` carries the handler.
-import { build } from 'esbuild';
+// the server's own copy, and Medplum's footer so the script's `exports` carries the handler. The installed package
+// ships the bundle prebuilt (npm pack runs scripts/build-package.ts), so esbuild is imported only to build one.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BOT_NAME } from '../medplum.ts';
@@ -28,6 +28,7 @@ export function botEntry(name = BOT_NAME): BotEntry & { id?: string } {
 /** The bundled bot code, built in memory. */
 export async function bundleBot(name?: string): Promise<string> {
   const entry = botEntry(name);
+  const { build } = await import('esbuild');
   const result = await build({
     entryPoints: [join(ROOT, entry.source)],
     bundle: true,
@@ -50,4 +51,15 @@ export async function bundleBot(name?: string): Promise<string> {
 /** Where `npm run build` writes the bundle. */
 export function bundlePath(name?: string): string {
   return join(ROOT, botEntry(name).dist);
+}
+
+/**
+ * The bot code to deploy: from a checkout (this module run as TypeScript), a fresh bundle of the sources; from the
+ * installed package (compiled JavaScript, no esbuild), the bundle prebuilt into `dist` when it was packed.
+ */
+export async function deployableBotCode(name?: string): Promise<string> {
+  if (import.meta.filename.endsWith('.ts')) {
+    return bundleBot(name);
+  }
+  return readFileSync(bundlePath(name), 'utf8');
 }

@@ -1,7 +1,8 @@
 // The verdict the server would give each appointment, offline: the sas-guard rules (the pre-commit bot), then the
 // structural validation, in the server's order (permissions → bot → validation → store; see medplum-host.md).
-// A sequence of versions of one appointment (same identifier, in input order) is judged as successive writes: the
-// first a creation, each next one a conditional update whose previous version is the last ACCEPTED one.
+// Versions of one appointment (same identifier, in input order, within one file or across all inputs: VersionScope)
+// are judged as successive writes: the first a creation, each next one a conditional update whose previous version is
+// the last ACCEPTED one.
 import { allOk } from '@medplum/core';
 import type { Appointment, OperationOutcome, OperationOutcomeIssue, StructureDefinition } from '@medplum/fhirtypes';
 import { loadConformanceResources } from '../profiles/index.ts';
@@ -9,10 +10,12 @@ import { DEFAULT_CONFIG } from '../rules/config.ts';
 import type { GuardConfig } from '../rules/config.ts';
 import { hasErrors } from '../rules/engine.ts';
 import { judgeWrite } from '../rules/write.ts';
-import { identifierKey, isRecord } from '../rules/read.ts';
+import { isRecord } from '../rules/read.ts';
 import type { Language } from '../rules/types.ts';
 import type { InputItem } from './inputs.ts';
 import { StructuralValidator } from './validate.ts';
+import { historyKey, identifierText } from './versions.ts';
+import type { VersionScope } from './versions.ts';
 
 /** ok / warnings: accepted (201 on creation, 200 on update); 400 / 422: rejected; skipped: not an Appointment. */
 export type CheckStatus = 'ok' | 'warnings' | '400' | '422' | 'skipped';
@@ -37,6 +40,8 @@ export interface CheckResult {
 
 export interface CheckerOptions {
   config?: GuardConfig;
+  /** Default `file`. */
+  versions?: VersionScope;
   /** The time rules compare dates with; the current time when absent. */
   now?: Date;
   /** The StructureDefinitions the server holds; default: every one sas-guard ships (profiles/generated). */
@@ -85,12 +90,14 @@ export class Checker {
   private readonly validator: StructuralValidator;
   private readonly config: GuardConfig;
   private readonly now: Date | undefined;
-  /** The last accepted (stored) version of each identifier, and how many versions were seen. */
+  private readonly versions: VersionScope;
+  /** The last accepted (stored) version of each history (an identifier, in its scope), and how many were seen. */
   private readonly stored = new Map<string, { appointment: Appointment | undefined; versions: number }>();
 
   constructor(options: CheckerOptions = {}) {
     this.config = options.config ?? DEFAULT_CONFIG;
     this.now = options.now;
+    this.versions = options.versions ?? 'file';
     const profiles =
       options.profiles ??
       loadConformanceResources().filter((r): r is StructureDefinition => r.resourceType === 'StructureDefinition');
@@ -131,19 +138,20 @@ export class Checker {
         notes: [note('skippedType', language, { type: String(resource.resourceType) })],
       };
     }
-    return this.checkAppointment(location, resource as unknown as Appointment);
+    return this.checkAppointment(item, resource as unknown as Appointment);
   }
 
-  private checkAppointment(location: string, appointment: Appointment): CheckResult {
+  private checkAppointment({ location, source }: InputItem, appointment: Appointment): CheckResult {
     const { language } = this.config;
     const notes: string[] = [];
-    const key = identifierKey(appointment);
-    const identifier = key ? `${key.system}|${key.value}` : undefined;
-    const state = identifier ? this.stored.get(identifier) : undefined;
+    const identifier = identifierText(appointment);
+    const history = historyKey(this.versions, source, identifier);
+    const state = history !== undefined ? this.stored.get(history) : undefined;
     const version = (state?.versions ?? 0) + 1;
-    if (identifier) {
-      this.stored.set(identifier, { appointment: state?.appointment, versions: version });
-    } else {
+    if (history !== undefined) {
+      this.stored.set(history, { appointment: state?.appointment, versions: version });
+    }
+    if (!identifier) {
       notes.push(note('noIdentifier', language, {}));
     }
     const previous = state?.appointment;
@@ -170,8 +178,8 @@ export class Checker {
     }
 
     // 3. Stored: the next version of this identifier is an update of this one.
-    if (identifier) {
-      this.stored.set(identifier, { appointment: toStore, versions: version });
+    if (history !== undefined) {
+      this.stored.set(history, { appointment: toStore, versions: version });
     }
     const issues = [...ruleIssues, ...validation.issues];
     const status = issues.length > 0 && !hasErrors(issues) ? 'warnings' : 'ok';

@@ -110,10 +110,11 @@ export function summarize(results: Iterable<CheckResult>): Summary {
   return summary;
 }
 
-export function formatSummary(summary: Summary, style: ReportStyle): string {
+/** The closing line; `unread`: inputs that could not be read (or held nothing), which make the verdict a failure. */
+export function formatSummary(summary: Summary, style: ReportStyle, unread = 0): string {
   const rejected = summary.rejected400 + summary.rejected422;
   const verdict =
-    rejected > 0
+    rejected > 0 || unread > 0
       ? paint(style, 'red', '✘')
       : summary.withWarnings > 0
         ? paint(style, 'yellow', '⚠')
@@ -122,9 +123,11 @@ export function formatSummary(summary: Summary, style: ReportStyle): string {
     style.language === 'fr'
       ? `${summary.appointments} RDV vérifié(s) : ${summary.accepted} accepté(s) dont ${summary.withWarnings} avec avertissements, ` +
         `${rejected} rejeté(s) (${summary.rejected400} en 400, ${summary.rejected422} en 422)` +
-        (summary.skipped > 0 ? ` ; ${summary.skipped} ressource(s) ignorée(s)` : '')
+        (summary.skipped > 0 ? ` ; ${summary.skipped} ressource(s) ignorée(s)` : '') +
+        (unread > 0 ? ` ; ${unread} entrée(s) non lue(s)` : '')
       : `${summary.appointments} appointment(s) checked: ${summary.accepted} accepted, ${summary.withWarnings} of them with warnings, ` +
         `${rejected} rejected (${summary.rejected400} with 400, ${summary.rejected422} with 422)` +
-        (summary.skipped > 0 ? `; ${summary.skipped} resource(s) skipped` : '');
+        (summary.skipped > 0 ? `; ${summary.skipped} resource(s) skipped` : '') +
+        (unread > 0 ? `; ${unread} input(s) not read` : '');
   return `${verdict} ${text}`;
 }

@@ -177,8 +177,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         updateMedplumConfig(configPath, BOT_NAME, '', undefined, log);
       }
     } else {
-      const { bundleBot } = await import('../build/bot-bundle.ts');
-      const botCode = await bundleBot(BOT_NAME);
+      const { deployableBotCode } = await import('../build/bot-bundle.ts');
+      const botCode = await deployableBotCode(BOT_NAME);
       report = await installSasGuard(connection.medplum, {
         dryRun,
         log,

@@ -25,8 +25,8 @@ function defaultConformance(): Promise<ConformanceResource[]> {
 }
 
 async function defaultBotCode(name: string): Promise<string> {
-  const { bundleBot } = await import('../build/bot-bundle.ts');
-  return bundleBot(name);
+  const { deployableBotCode } = await import('../build/bot-bundle.ts');
+  return deployableBotCode(name);
 }
 
 function defaultBotSource(name: string): { text: string; filename: string } | undefined {

@@ -13,21 +13,23 @@ export function renderRulesCatalogue(): string {
     '',
     'Each violated rule is one issue of the 422 OperationOutcome, with `details.coding` ',
     `\`${RULE_CODE_SYSTEM}#<id>\`, the message below in \`details.text\` (French by default, English with the secret`,
-    '`SAS_GUARD_LANGUAGE=en`), the element in `expression` and the source in `diagnostics`. Any severity can be changed',
+    '`SAS_GUARD_LANGUAGE=en`), the element in `expression` and the source in `diagnostics`; `details.coding.display`',
+    'and `diagnostics` are in the same language as the text. Errors come before warnings. Any severity can be changed',
     'per deployment with the secret `SAS_GUARD_SEVERITIES` (JSON: rule id → `error`, `warning` or `off`).',
     '',
     '| id | severity | code | what it checks | source |',
     '|---|---|---|---|---|',
     ...allRules.map(
       ({ meta }) =>
-        `| ${meta.id} | ${meta.defaultSeverity} | ${meta.code} | ${cell(meta.description.en)} | ${cell(meta.source)} |`,
+        `| ${meta.id} | ${meta.defaultSeverity} | ${meta.code} | ${cell(meta.description.en)} | ${cell(meta.source.en)} |`,
     ),
     '',
     '## Messages',
     '',
   ];
   for (const { meta } of allRules) {
-    lines.push(`### ${meta.id}`, '', `${meta.description.fr}`, '', '| message | français | English |', '|---|---|---|');
+    lines.push(`### ${meta.id}`, '', meta.description.fr, '', `Source : ${meta.source.fr}`, '');
+    lines.push('| message | français | English |', '|---|---|---|');
     for (const [id, message] of Object.entries(meta.messages)) {
       lines.push(`| ${id} | ${cell(message.fr)} | ${cell(message.en)} |`);
     }

@@ -10,12 +10,37 @@ export function isObject(value: unknown): value is Json {
 }
 
 /** Refuses keys of `obj` not in `allowed` (`where` names the section in the message). */
+/** Edit distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(
+        (row[j] ?? 0) + 1,
+        (next[j - 1] ?? 0) + 1,
+        (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    row = next;
+  }
+  return row[b.length] ?? 0;
+}
+
+/** Refuses, in one line naming it (and the key meant, when one is near), a key the gateway does not read. */
 export function onlyKeys(obj: Json, allowed: string[], where: string): void {
-  const unknown = Object.keys(obj).filter((key) => !allowed.includes(key));
-  if (unknown.length) {
-    throw new ConfigError(`${where}: unknown field(s) ${unknown.join(', ')} (known: ${allowed.join(', ')})`);
+  const prefix = where === TOP ? '' : `${where}.`;
+  for (const key of Object.keys(obj)) {
+    if (!allowed.includes(key)) {
+      const near = allowed.find((name) => distance(name.toLowerCase(), key.toLowerCase()) <= 2);
+      const hint = near ? `did you mean "${prefix}${near}"?` : `expected one of ${allowed.join(', ')}`;
+      throw new ConfigError(`unknown key "${prefix}${key}" (${hint})`);
+    }
   }
 }
+
+/** The `where` of the configuration's top level. */
+export const TOP = 'the configuration';
 
 /** An optional section: undefined, or an object with known keys only. */
 export function section(obj: Json, key: string, allowed: string[], where = key): Json | undefined {

@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import type { AuthConfig } from './config-auth.ts';
 import { parseAuth } from './config-auth.ts';
 import type { Json } from './config-values.ts';
-import { ConfigError, bool, checkHttpUrl, isObject, onlyKeys, positive, section, str } from './config-values.ts';
+import { ConfigError, TOP, bool, checkHttpUrl, isObject, onlyKeys, positive, section, str } from './config-values.ts';
 import type { TlsConfig } from './config-tls.ts';
 import { parseTls } from './config-tls.ts';
 import type { ClientLimits } from './fairness.ts';
@@ -132,7 +132,7 @@ export function parseConfig(raw: unknown, baseDir = process.cwd()): GatewayConfi
   if (!isObject(raw)) {
     throw new ConfigError('the configuration must be a JSON object');
   }
-  onlyKeys(raw, TOP_LEVEL, 'the configuration');
+  onlyKeys(raw, TOP_LEVEL, TOP);
   const listen = section(raw, 'listen', ['host', 'port']) ?? {};
   const host = str(listen, 'host', 'listen') ?? '127.0.0.1';
   const port = listen.port === undefined ? 8443 : listen.port;

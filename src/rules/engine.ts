@@ -16,11 +16,11 @@ function toIssue(rule: Rule, finding: Finding, severity: Severity, language: Lan
     severity,
     code: meta.code,
     details: {
-      coding: [{ system: RULE_CODE_SYSTEM, code: meta.id, display: meta.description.en }],
+      coding: [{ system: RULE_CODE_SYSTEM, code: meta.id, display: meta.description[language] }],
       text: fill(message ? message[language] : finding.messageId, finding.data),
     },
     expression: [finding.expression],
-    diagnostics: `${meta.id} — ${meta.source}`,
+    diagnostics: `${meta.id} — ${meta.source[language]}`,
   };
 }
 
@@ -34,8 +34,9 @@ function content(resource: unknown): string {
 }
 
 /**
- * Runs the rules on an appointment as sent (never throws on malformed input) and returns every issue,
- * errors and warnings, in rule order. A retry of the stored version is always accepted: its errors are dropped.
+ * Runs the rules on an appointment as sent (never throws on malformed input) and returns every issue: the errors
+ * first, then the warnings, each in rule order (a client showing the first issue shows why it was refused). A retry
+ * of the stored version is always accepted: its errors are dropped.
  */
 export function evaluateAppointment(
   appointment: unknown,
@@ -61,7 +62,7 @@ export function evaluateAppointment(
   if (context.previous && content(context.previous) === content(appointment)) {
     return issues.filter((issue) => issue.severity !== 'error');
   }
-  return issues;
+  return [...issues.filter((issue) => issue.severity === 'error'), ...issues.filter((i) => i.severity !== 'error')];
 }
 
 export function hasErrors(issues: readonly OperationOutcomeIssue[]): boolean {

@@ -75,11 +75,11 @@ export interface RuleMeta {
   defaultSeverity: Severity;
   /** OperationOutcome issue code. */
   code: 'business-rule' | 'value' | 'invariant' | 'required' | 'security' | 'duplicate';
-  /** Where the rule comes from, e.g. "SAS IG 1.2.0, Gestion de RDV". */
-  source: string;
-  /** What the rule checks, for the catalogue. */
+  /** Where the rule comes from, e.g. "SAS IG 1.2.0, Gestion de RDV"; `diagnostics` of its issues. */
+  source: Localized;
+  /** What the rule checks: the catalogue's text and `details.coding.display` of its issues. */
   description: Localized;
-  /** Messages by id; `{name}` placeholders are filled from the finding's data. */
+  /** Messages by id; `{name}` placeholders are filled from the finding's data, which quotes values as sent. */
   messages: Record<string, Localized>;
 }
 

@@ -165,15 +165,99 @@ describe('sas-check', () => {
     expect(json(['--config', config, file]).report.results[0]?.status).toBe('422');
   });
 
-  it('exits 2 on a missing path, an unknown option or no input', () => {
+  it('exits 2 on a missing path with one error line and no summary; checks the other inputs', () => {
     const missing = run([join(dir, 'nope.json')]);
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toContain('cannot read');
-    expect(run(['--format', 'xml', join(dir, 'single.json')]).status).toBe(2);
-    expect(run(['--bogus']).status).toBe(2);
-    expect(run([]).status).toBe(2);
+    expect(missing.stderr).toBe(`sas-check: cannot read ${join(dir, 'nope.json')}: no such file or directory\n`);
+    expect(missing.stdout).toBe('');
+    const good = write('beside-missing.json', clean());
+    const both = run([good, join(dir, 'nope.json')]);
+    expect(both.status).toBe(2);
+    expect(both.stdout).toContain(`✔ ok  ${good}`);
+    expect(both.stdout).toMatch(/^✘ 1 RDV vérifié\(s\) .* ; 1 entrée\(s\) non lue\(s\)$/m);
+  });
+
+  it('says that an empty directory holds nothing to check, and exits 2', () => {
+    const empty = join(dir, 'empty');
+    mkdirSync(join(empty, 'sub'), { recursive: true });
+    write('empty/sub/notes.txt', 'no appointment here');
+    const result = run([empty]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(`sas-check: nothing to check in ${empty}: no .json, .ndjson, .jsonl file found\n`);
+    expect(result.stdout).toBe('');
+  });
+
+  it('refuses usage errors in one line pointing to --help; --help documents the exit statuses', () => {
+    for (const args of [['--format', 'xml', 'x.json'], ['--bogus', 'x.json'], [], ['--versions', 'some', 'x.json']]) {
+      const result = run(args);
+      expect(result.status, args.join(' ')).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr, args.join(' ')).toMatch(/^sas-check: [^\n]+ — see sas-check --help\n$/);
+    }
+    expect(run(['--bogus', 'x.json']).stderr).toBe('sas-check: unknown option --bogus — see sas-check --help\n');
     const help = run(['--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('Usage: sas-check');
+    expect(help.stdout).toMatch(/Exit status: 0 .*; 1 .*; 2 /s);
+  });
+
+  it('-q prints only what would be rejected: no accepted appointment, no warning, no summary', () => {
+    write('quiet/ok.json', clean());
+    write('quiet/warn.json', bookedAppointment());
+    const refused = write('quiet/refused.json', specRefusedBody());
+    const result = run(['-q', join(dir, 'quiet')]);
+    expect(result.status).toBe(1);
+    expect(result.stdout.split('\n')[0]).toBe(
+      `✘ 422  ${refused}  (urn:oid:1.1.111.1.11.1.1.1|b6e39355-8a61-4556-b340-36f7b95fec6a, création)`,
+    );
+    expect(result.stdout).not.toMatch(/ok\.json|warn\.json|RDV vérifié/);
+    const silent = run(['-q', join(dir, 'quiet', 'ok.json'), join(dir, 'quiet', 'warn.json')]);
+    expect([silent.status, silent.stdout]).toEqual([0, '']);
+  });
+
+  it('judges files apart by default (--versions file), as one history with --versions all, never with none', () => {
+    // The ANS examples share one identifier: a cancelled one, then a booked one, in two files.
+    write('ans/1-cancelled.json', { ...clean(), status: 'cancelled' });
+    write('ans/2-booked.json', clean());
+    const apart = json([join(dir, 'ans')]);
+    expect(apart.status).toBe(0);
+    expect(apart.report.results.map((r) => [r.status, r.version])).toEqual([
+      ['ok', 1],
+      ['ok', 1],
+    ]);
+    const history = json(['--versions', 'all', join(dir, 'ans')]);
+    expect(history.status).toBe(1);
+    expect(history.report.results.map((r) => [r.status, r.version])).toEqual([
+      ['ok', 1],
+      ['422', 2],
+    ]);
+    // Within one file, versions stay versions by default; --versions none checks each line alone.
+    const lines = [{ ...clean(), status: 'cancelled' }, clean()].map((a) => JSON.stringify(a)).join('\n');
+    const file = write('ans-lines.ndjson', lines);
+    expect(json([file]).report.results.map((r) => r.status)).toEqual(['ok', '422']);
+    expect(json(['--versions', 'none', file]).report.results.map((r) => [r.status, r.version])).toEqual([
+      ['ok', 1],
+      ['ok', 1],
+    ]);
+  });
+
+  it('gives the same results, in the same order, with worker threads (--jobs) as in one thread', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 120; i++) {
+      const appointment = {
+        ...clean(),
+        identifier: [{ system: 'urn:oid:1.1.111.1.11.1.1.1', value: `rdv-${i % 40}` }],
+      };
+      const status = i % 7 === 0 ? 'cancelled' : i % 11 === 0 ? 'fulfilled' : 'booked';
+      lines.push(JSON.stringify(i % 13 === 0 ? { ...appointment, end: undefined } : { ...appointment, status }));
+    }
+    lines.push('{oops', JSON.stringify({ resourceType: 'Patient' }));
+    const file = write('many.ndjson', lines.join('\n'));
+    const single = run(['--format', 'json', '--jobs', '0', file]);
+    const parallel = run(['--format', 'json', '--jobs', '3', file]);
+    expect(parallel.status).toBe(single.status);
+    expect(parallel.stdout).toBe(single.stdout);
+    const statuses = new Set((JSON.parse(single.stdout) as JsonReport).results.map((r) => r.status));
+    expect([...statuses].sort()).toEqual(['400', '422', 'ok', 'skipped']);
   });
 });

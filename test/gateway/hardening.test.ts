@@ -134,9 +134,11 @@ describe('header mode (plainHttp + clientCertHeader) behind a TLS terminator', (
   });
 
   test('unknown configuration keys are refused (a misspelt security setting is never ignored)', () => {
-    expect(() => parseConfig(terminated({ clientVerifyHeadr: 'X' }))).toThrow(/unknown field\(s\) clientVerifyHeadr/);
+    expect(() => parseConfig(terminated({ clientVerifyHeadr: 'X' }))).toThrow(
+      /unknown key "clientVerifyHeadr" \(did you mean "clientVerifyHeader"\?\)/,
+    );
     expect(() => parseConfig(terminated({ limits: { perClient: { inflight: 3 } } }))).toThrow(
-      /limits.perClient: unknown field\(s\) inflight/,
+      /unknown key "limits.perClient.inflight" \(did you mean "limits.perClient.inFlight"\?\)/,
     );
   });
 });

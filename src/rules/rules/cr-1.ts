@@ -6,7 +6,10 @@ export const rule: Rule = {
     id: 'CR-1',
     defaultSeverity: 'warning',
     code: 'required',
-    source: 'SAS IG 1.2.0, FrAppointmentSAS (created must-support; transmission to the LRM)',
+    source: {
+      fr: 'Guide SAS 1.2.0, FrAppointmentSAS (created must-support ; transmission au LRM)',
+      en: 'SAS IG 1.2.0, FrAppointmentSAS (created must-support; transmission to the LRM)',
+    },
     description: {
       fr: 'La date de création du RDV (created) est renseignée.',
       en: 'The appointment creation date (created) is present.',

@@ -20,7 +20,10 @@ export const rule: Rule = {
     id: 'ID-1',
     defaultSeverity: 'error',
     code: 'value',
-    source: 'SAS IG 1.2.0, FrAppointmentSAS (identifier); FHIR R4 datatypes (uri)',
+    source: {
+      fr: 'Guide SAS 1.2.0, FrAppointmentSAS (identifier) ; types de données FHIR R4 (uri)',
+      en: 'SAS IG 1.2.0, FrAppointmentSAS (identifier); FHIR R4 datatypes (uri)',
+    },
     description: {
       fr: "L'identifiant du RDV a pour système `urn:oid:` suivi d'un OID valide ou une URL http(s) absolue, et une valeur non vide sans espaces autour.",
       en: "The appointment identifier's system is `urn:oid:` plus a valid OID or an absolute http(s) URL; its value is non-empty with no surrounding whitespace.",

@@ -6,7 +6,10 @@ export const rule: Rule = {
     id: 'ID-2',
     defaultSeverity: 'error',
     code: 'business-rule',
-    source: 'SAS IG 1.2.0, Mise à jour de rendez-vous (conditional update on identifier)',
+    source: {
+      fr: "Guide SAS 1.2.0, Mise à jour de rendez-vous (mise à jour conditionnelle sur l'identifiant)",
+      en: 'SAS IG 1.2.0, Mise à jour de rendez-vous (conditional update on identifier)',
+    },
     description: {
       fr: "À la mise à jour, l'identifiant (system|value) du RDV ne change jamais.",
       en: "On update, the appointment's identifier (system|value) never changes.",

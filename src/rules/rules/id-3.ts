@@ -6,7 +6,10 @@ export const rule: Rule = {
     id: 'ID-3',
     defaultSeverity: 'error',
     code: 'duplicate',
-    source: 'SAS IG 1.2.0, Gestion de RDV (one appointment per identifier)',
+    source: {
+      fr: 'Guide SAS 1.2.0, Gestion de RDV (un RDV par identifiant)',
+      en: 'SAS IG 1.2.0, Gestion de RDV (one appointment per identifier)',
+    },
     description: {
       fr: 'Aucun autre RDV ne porte le même identifiant (second POST du même RDV).',
       en: 'No other appointment holds the same identifier (a second POST of the same appointment).',

@@ -1,12 +1,20 @@
-import { identifiers, text } from '../read.ts';
+import { identifiers, show, text } from '../read.ts';
 import type { Rule } from '../types.ts';
+
+/** A body value as the sender wrote it (absent: nothing). */
+function sent(value: unknown): string {
+  return value === undefined ? '' : show(value);
+}
 
 export const rule: Rule = {
   meta: {
     id: 'ID-4',
     defaultSeverity: 'error',
     code: 'business-rule',
-    source: 'FHIR R4 http.html#cond-update; SAS IG 1.2.0, Mise à jour de rendez-vous',
+    source: {
+      fr: 'FHIR R4 http.html#cond-update ; guide SAS 1.2.0, Mise à jour de rendez-vous',
+      en: 'FHIR R4 http.html#cond-update; SAS IG 1.2.0, Mise à jour de rendez-vous',
+    },
     description: {
       fr: "Quand l'URL de la requête est visible, l'identifiant du corps est celui de l'URL de mise à jour conditionnelle.",
       en: "Where the request URL is visible, the body's identifier is the conditional update URL's identifier.",
@@ -36,7 +44,7 @@ export const rule: Rule = {
       report({
         messageId: 'mismatch',
         expression: 'Appointment.identifier[0]',
-        data: { body: `${system ?? ''}|${value ?? ''}`, url },
+        data: { body: `${sent(first.system)}|${sent(first.value)}`, url },
       });
     }
   },

@@ -8,7 +8,10 @@ export const rule: Rule = {
     id: 'OP-1',
     defaultSeverity: 'error',
     code: 'business-rule',
-    source: 'SAS IG 1.2.0, FrAppointmentSAS (extension FrAppointmentOperator)',
+    source: {
+      fr: 'Guide SAS 1.2.0, FrAppointmentSAS (extension FrAppointmentOperator)',
+      en: 'SAS IG 1.2.0, FrAppointmentSAS (extension FrAppointmentOperator)',
+    },
     description: {
       fr: "Un seul opérateur (régulateur ayant pris le RDV), dont le type d'identifiant est IDNPS ou INTRN.",
       en: 'Exactly one operator (the regulator who booked), with identifier type code IDNPS or INTRN.',

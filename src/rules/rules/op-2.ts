@@ -10,7 +10,10 @@ export const rule: Rule = {
     id: 'OP-2',
     defaultSeverity: 'error',
     code: 'value',
-    source: 'SAS IG 1.2.0, FrAppointmentOperator; ANS SAS test kit',
+    source: {
+      fr: "Guide SAS 1.2.0, FrAppointmentOperator ; kit de test SAS de l'ANS",
+      en: 'SAS IG 1.2.0, FrAppointmentOperator; ANS SAS test kit',
+    },
     description: {
       fr: `Type et système de l'identifiant opérateur concordent : IDNPS ⇔ ${OID_IDNPS}, INTRN ⇔ ${OID_SAS_TECHNICAL_ID}.`,
       en: `The operator identifier's type and system agree: IDNPS ⇔ ${OID_IDNPS}, INTRN ⇔ ${OID_SAS_TECHNICAL_ID}.`,

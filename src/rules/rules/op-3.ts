@@ -11,7 +11,10 @@ export const rule: Rule = {
     id: 'OP-3',
     defaultSeverity: 'error',
     code: 'value',
-    source: 'SAS IG 1.2.0, FrAppointmentOperator; ANS annuaire santé (formats des identifiants nationaux)',
+    source: {
+      fr: "Guide SAS 1.2.0, FrAppointmentOperator ; Annuaire Santé de l'ANS (formats des identifiants nationaux)",
+      en: 'SAS IG 1.2.0, FrAppointmentOperator; ANS Annuaire Santé (national identifier formats)',
+    },
     description: {
       fr: 'Format de la valeur opérateur : INTRN → un UUID ; IDNPS → identifiant national préfixé (8+RPPS, 0+ADELI, ou 1|3|4|5|6 + structure + « / » + identifiant interne).',
       en: 'Operator value format: INTRN → a UUID; IDNPS → a prefixed national id (8+RPPS, 0+ADELI, or 1|3|4|5|6 + structure + "/" + internal id).',

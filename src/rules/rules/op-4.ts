@@ -6,7 +6,10 @@ export const rule: Rule = {
     id: 'OP-4',
     defaultSeverity: 'warning',
     code: 'business-rule',
-    source: 'sas-guard policy (traceability of the booking regulator)',
+    source: {
+      fr: 'politique sas-guard (traçabilité du régulateur qui a pris le RDV)',
+      en: 'sas-guard policy (traceability of the booking regulator)',
+    },
     description: {
       fr: "L'opérateur diffère de celui de la version précédente.",
       en: "The operator differs from the previous version's.",

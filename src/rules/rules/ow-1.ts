@@ -6,7 +6,10 @@ export const rule: Rule = {
     id: 'OW-1',
     defaultSeverity: 'error',
     code: 'security',
-    source: "sas-guard security policy (one editor cannot rewrite another editor's appointments)",
+    source: {
+      fr: "politique de sécurité sas-guard (un éditeur ne peut pas réécrire les RDV d'un autre)",
+      en: "sas-guard security policy (one editor cannot rewrite another editor's appointments)",
+    },
     description: {
       fr: 'Seul le client qui a créé le RDV peut le mettre à jour, sauf auteur de confiance configuré.',
       en: 'Only the client that created an appointment may update it, unless the writer is a configured trusted author.',

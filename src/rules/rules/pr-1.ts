@@ -7,7 +7,10 @@ export const rule: Rule = {
     id: 'PR-1',
     defaultSeverity: 'error',
     code: 'required',
-    source: 'SAS IG 1.2.0 (meta.profile); without it Medplum validates no profile',
+    source: {
+      fr: 'Guide SAS 1.2.0 (meta.profile) ; sans lui, Medplum ne valide aucun profil',
+      en: 'SAS IG 1.2.0 (meta.profile); without it Medplum validates no profile',
+    },
     description: {
       fr: "meta.profile déclare un profil SAS (FrAppointmentSAS sous l'une de ses URL, ou le profil SOS Médecins).",
       en: 'meta.profile names a SAS profile (FrAppointmentSAS under one of its URLs, or the SOS Médecins profile).',

@@ -9,7 +9,10 @@ export const rule: Rule = {
     id: 'PS-1',
     defaultSeverity: 'error',
     code: 'value',
-    source: 'SAS IG 1.2.0, FrAppointmentSAS (participant.actor.identifier, IDNPS)',
+    source: {
+      fr: 'Guide SAS 1.2.0, FrAppointmentSAS (participant.actor.identifier, IDNPS)',
+      en: 'SAS IG 1.2.0, FrAppointmentSAS (participant.actor.identifier, IDNPS)',
+    },
     description: {
       fr: "L'identifiant du PS effecteur est 8 + 11 chiffres (RPPS) ou 0 + 9 caractères (ADELI).",
       en: "The practitioner's identifier is 8 + 11 digits (RPPS) or 0 + 9 characters (ADELI).",

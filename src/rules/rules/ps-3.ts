@@ -9,7 +9,10 @@ export const rule: Rule = {
     id: 'PS-3',
     defaultSeverity: 'warning',
     code: 'business-rule',
-    source: 'SAS IG 1.2.0, Gestion de RDV (PS effecteur)',
+    source: {
+      fr: 'Guide SAS 1.2.0, Gestion de RDV (PS effecteur)',
+      en: 'SAS IG 1.2.0, Gestion de RDV (the practitioner who sees the patient)',
+    },
     description: {
       fr: 'Un RDV booked, fulfilled ou noshow identifie au moins un PS.',
       en: 'A booked, fulfilled or noshow appointment identifies at least one practitioner.',

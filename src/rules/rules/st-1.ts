@@ -9,7 +9,10 @@ export const rule: Rule = {
     id: 'ST-1',
     defaultSeverity: 'error',
     code: 'value',
-    source: 'ANS SAS test kit (statuts acceptés); SAS IG 2026 (pending)',
+    source: {
+      fr: "kit de test SAS de l'ANS (statuts acceptés) ; guide SAS 2026 (pending)",
+      en: 'ANS SAS test kit (accepted statuses); SAS IG 2026 (pending)',
+    },
     description: {
       fr: `Le statut du RDV est l'un de : ${APPOINTMENT_STATUSES.join(', ')}.`,
       en: `The appointment status is one of: ${APPOINTMENT_STATUSES.join(', ')}.`,

@@ -11,7 +11,10 @@ export const rule: Rule = {
     id: 'ST-2',
     defaultSeverity: 'error',
     code: 'value',
-    source: 'SAS IG 1.2.0 and 2026, FrAppointmentSAS (participant.status); FHIR R4 participationstatus',
+    source: {
+      fr: 'Guides SAS 1.2.0 et 2026, FrAppointmentSAS (participant.status) ; FHIR R4 participationstatus',
+      en: 'SAS IG 1.2.0 and 2026, FrAppointmentSAS (participant.status); FHIR R4 participationstatus',
+    },
     description: {
       fr: 'Le statut de chaque participant est accepted ou needs-action.',
       en: 'Each participant status is accepted or needs-action.',

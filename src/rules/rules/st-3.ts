@@ -9,7 +9,10 @@ export const rule: Rule = {
     id: 'ST-3',
     defaultSeverity: 'error',
     code: 'invariant',
-    source: 'SAS IG 2026 and SOS Médecins (pending awaiting PS acceptance)',
+    source: {
+      fr: "Guide SAS 2026 et SOS Médecins (pending tant que le PS n'a pas accepté)",
+      en: 'SAS IG 2026 and SOS Médecins (pending while the practitioner has not accepted)',
+    },
     description: {
       fr: 'Un participant needs-action implique un RDV pending (ou annulé) ; un RDV booked, fulfilled ou noshow a tous ses participants accepted.',
       en: 'A needs-action participant implies a pending (or cancelled) appointment; a booked, fulfilled or noshow appointment has every participant accepted.',

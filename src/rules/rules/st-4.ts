@@ -13,7 +13,10 @@ export const rule: Rule = {
     id: 'ST-4',
     defaultSeverity: 'error',
     code: 'business-rule',
-    source: "sas-guard local policy (CI-SIS Gestion d'Agendas Partagés, flux 6b); configurable",
+    source: {
+      fr: "politique locale sas-guard (CI-SIS Gestion d'Agendas Partagés, flux 6b) ; configurable",
+      en: "sas-guard local policy (CI-SIS Gestion d'Agendas Partagés, flow 6b); configurable",
+    },
     description: {
       fr: 'Cycle de vie : un RDV annulé le reste ; fulfilled ⇄ noshow se corrigent, sans retour à booked ou pending.',
       en: 'Lifecycle: a cancelled appointment stays cancelled; fulfilled ⇄ noshow may be corrected, never back to booked or pending.',

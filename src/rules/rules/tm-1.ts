@@ -6,7 +6,10 @@ export const rule: Rule = {
     id: 'TM-1',
     defaultSeverity: 'error',
     code: 'invariant',
-    source: 'FHIR R4 Appointment (start/end); SAS IG 1.2.0',
+    source: {
+      fr: 'FHIR R4 Appointment (start/end) ; guide SAS 1.2.0',
+      en: 'FHIR R4 Appointment (start/end); SAS IG 1.2.0',
+    },
     description: {
       fr: 'La fin du RDV est après son début (égales : avertissement).',
       en: 'The appointment ends after it starts (equal: warning).',

@@ -9,7 +9,10 @@ export const rule: Rule = {
     id: 'TM-2',
     defaultSeverity: 'warning',
     code: 'business-rule',
-    source: 'sas-guard policy (plausibility of soins non programmés)',
+    source: {
+      fr: 'politique sas-guard (vraisemblance pour des soins non programmés)',
+      en: 'sas-guard policy (plausibility for unscheduled care)',
+    },
     description: {
       fr: 'Durée de plus de 24 h, ou début à plus de 2 ans de maintenant.',
       en: 'Duration over 24 h, or start more than 2 years away from now.',
