@@ -60,6 +60,37 @@ const RESULT_PARAMETERS = new Set([
   '_pretty',
 ]);
 
+/** Why a body cannot be read (415) or is missing (400); undefined when it is fine. */
+function bodyRefusal(
+  method: string,
+  segments: string[],
+  type: string,
+  body: Buffer | undefined,
+): GenericResponse | undefined {
+  if (method === 'POST' && segments.length === 1 && segments[0] === 'Binary') {
+    return undefined;
+  }
+  if (!body?.length) {
+    const write = segments[0] !== undefined && !segments.some((s) => s.startsWith('$'));
+    return write && method !== 'PATCH'
+      ? outcomeResponse(400, badRequest('The request has no body: send the resource as application/fhir+json'))
+      : undefined;
+  }
+  if (JSON_MEDIA_TYPES.has(type) || (method === 'PATCH' && type === ContentType.JSON_PATCH)) {
+    return undefined;
+  }
+  return outcomeResponse(
+    415,
+    unsupportedMediaTypeBecause(
+      `Content-Type ${type || '(none)'} is not read: send application/fhir+json (or the older application/json+fhir)`,
+    ),
+  );
+}
+
+function unsupportedMediaTypeBecause(text: string): OperationOutcome {
+  return { ...unsupportedMediaType, issue: [{ severity: 'error', code: 'not-supported', details: { text } }] };
+}
+
 /** At least one parameter that selects something (not a result parameter, not empty). */
 function hasCriteria(params: URLSearchParams): boolean {
   return [...params].some(([key, value]) => !RESULT_PARAMETERS.has(key) && value.trim() !== '');
@@ -106,9 +137,14 @@ export function sasTransformRequest(request: GenericRequest, options: SasLayerOp
   }
 
   // H5: the DSTU2 media type and plain JSON are FHIR JSON.
-  if (BODY_METHODS.has(request.method) && body?.length) {
-    const type = mediaType(headers['content-type']);
-    if (type === '' || JSON_MEDIA_TYPES.has(type)) {
+  // H5: only JSON is read; a body of another type (text/plain, XML, a form, none named) is 415, and a create or
+  // update without a body 400, each with a clear OperationOutcome (Binary takes raw content, as on Medplum).
+  if (BODY_METHODS.has(request.method)) {
+    const refusal = bodyRefusal(request.method, segments, mediaType(headers['content-type']), body);
+    if (refusal) {
+      return { action: 'respond', response: refusal };
+    }
+    if (body?.length && JSON_MEDIA_TYPES.has(mediaType(headers['content-type']))) {
       headers['content-type'] = `${ContentType.FHIR_JSON};charset=UTF-8`;
     }
   }

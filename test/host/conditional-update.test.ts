@@ -153,10 +153,28 @@ describe('failures answer an OperationOutcome (H2, H4)', () => {
     expect(res.body.resourceType).toBe('OperationOutcome');
   });
 
-  test('a non-JSON content type is 400', async () => {
-    const res = await call(host, 'POST', 'fhir/R4/Appointment', 'status=booked', { 'content-type': 'text/plain' });
-    expect(res.status).toBe(400);
-    expect(res.body.resourceType).toBe('OperationOutcome');
+  test.each(['text/plain', 'application/fhir+xml', 'application/x-www-form-urlencoded'])(
+    'a body of type %s is 415, naming the type to send',
+    async (type) => {
+      const res = await call(host, 'POST', 'fhir/R4/Appointment', JSON.stringify(bookedAppointment()), {
+        'content-type': type,
+      });
+      expect(res.status).toBe(415);
+      expect(issuesText(res.body)).toEqual([
+        `Content-Type ${type} is not read: send application/fhir+json (or the older application/json+fhir)`,
+      ]);
+    },
+  );
+
+  test('a body with no Content-Type is 415 too; a PUT with no body is 400 saying so', async () => {
+    const untyped = await fetch(`${host.baseUrl}/Appointment`, {
+      method: 'POST',
+      body: new TextEncoder().encode(JSON.stringify(bookedAppointment())),
+    });
+    expect(untyped.status).toBe(415);
+    const empty = await call(host, 'PUT', cond(fresh()), '');
+    expect(empty.status).toBe(400);
+    expect(issuesText(empty.body)).toEqual(['The request has no body: send the resource as application/fhir+json']);
   });
 });
 

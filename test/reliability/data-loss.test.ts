@@ -47,7 +47,7 @@ describe('a rejected write leaves the stored version byte for byte', () => {
   const cases: [string, number, () => [string, string, CallOptions]][] = [
     ['bad JSON', 400, () => ['PUT', conditionalPath(VALUE), { body: '{"resourceType": "Appointment",' }]],
     ['a JSON array', 400, () => ['PUT', conditionalPath(VALUE), { body: '[]' }]],
-    ['a non-JSON content type', 400, () => ['PUT', conditionalPath(VALUE), { body: 'x', contentType: 'text/plain' }]],
+    ['a non-JSON content type', 415, () => ['PUT', conditionalPath(VALUE), { body: 'x', contentType: 'text/plain' }]],
     [
       'base validation (start missing)',
       400,
