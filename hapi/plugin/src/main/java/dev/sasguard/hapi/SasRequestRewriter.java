@@ -1,0 +1,78 @@
+package dev.sasguard.hapi;
+
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The SAS request shape on HAPI (sas-rules.md H2): the spec's literal {@code ?Identifier=} is the search parameter
+ * {@code identifier}; and a conditional update or delete of an Appointment is resolved among the caller's own
+ * appointments only (so a bare {@code ?Identifier=<value>} can never reach another editor's).
+ */
+final class SasRequestRewriter {
+
+  private final OwnerScope scope;
+
+  SasRequestRewriter(OwnerScope scope) {
+    this.scope = scope;
+  }
+
+  void rewrite(RequestDetails request) {
+    if (!OwnerScope.APPOINTMENT.equals(request.getResourceName())) {
+      return;
+    }
+    Map<String, String[]> parameters = new LinkedHashMap<>();
+    request.getParameters().forEach((name, values) -> parameters.merge(renamed(name), values, SasRequestRewriter::concat));
+    request.setParameters(parameters);
+
+    if (isConditional(request)) {
+      String url = request.getCompleteUrl();
+      List<String> query = new ArrayList<>();
+      for (String pair : url.substring(url.indexOf('?') + 1).split("&")) {
+        if (!pair.isEmpty()) {
+          int eq = pair.indexOf('=');
+          query.add(eq < 0 ? renamed(pair) : renamed(pair.substring(0, eq)) + pair.substring(eq));
+        }
+      }
+      Optional<String> owner = scope.restrictedTo(request);
+      owner.ifPresent(identity -> query.add("_tag=" + URLEncoder.encode(OwnerScope.ownerToken(identity), StandardCharsets.UTF_8)));
+      request.setFixedConditionalUrl(OwnerScope.APPOINTMENT + "?" + String.join("&", query));
+    }
+  }
+
+  /** A conditional update or delete: PUT/DELETE on the type with search criteria in the URL. */
+  static boolean isConditional(RequestDetails request) {
+    RestOperationTypeEnum operation = request.getRestOperationType();
+    boolean typeLevel = request.getId() == null || !request.getId().hasIdPart();
+    return (operation == RestOperationTypeEnum.UPDATE || operation == RestOperationTypeEnum.DELETE)
+        && typeLevel
+        && request.getCompleteUrl() != null
+        && request.getCompleteUrl().indexOf('?') >= 0;
+  }
+
+  /** The identifier criterion of a conditional update, as written (`system|value` or a bare value), if exactly one. */
+  static Optional<String> conditionalIdentifier(RequestDetails request) {
+    if (!isConditional(request)) {
+      return Optional.empty();
+    }
+    String[] values = request.getParameters().get("identifier");
+    return values != null && values.length == 1 && !values[0].isEmpty() ? Optional.of(values[0]) : Optional.empty();
+  }
+
+  private static String renamed(String name) {
+    return name.equals("Identifier") || name.startsWith("Identifier:") ? "identifier" + name.substring(10) : name;
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] all = new String[a.length + b.length];
+    System.arraycopy(a, 0, all, 0, a.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
+  }
+}
