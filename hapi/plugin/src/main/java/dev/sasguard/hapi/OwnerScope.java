@@ -1,9 +1,7 @@
 package dev.sasguard.hapi;
 
-import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.IPreResourceAccessDetails;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
-import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import java.util.Optional;
 import org.hl7.fhir.instance.model.api.IBaseCoding;
@@ -32,15 +30,9 @@ final class OwnerScope {
     return CallerIdentity.of(request).filter(identity -> !settings.trustedAuthors().contains(identity));
   }
 
-  /** The `_tag` token narrowing a search or a conditional URL to the caller's appointments. */
+  /** The `_tag` token narrowing a search or a conditional URL to the caller's appointments (SasRequestRewriter). */
   static String ownerToken(String identity) {
     return OWNER_TAG_SYSTEM + "|" + identity;
-  }
-
-  void narrowSearch(RequestDetails request, SearchParameterMap map, String resourceType) {
-    if (APPOINTMENT.equals(resourceType)) {
-      restrictedTo(request).ifPresent(identity -> map.add("_tag", new TokenParam(OWNER_TAG_SYSTEM, identity)));
-    }
   }
 
   /** Read, vread, history and search results: another editor's appointment is not there (404 on a read). */

@@ -56,7 +56,7 @@ final class ProfileValidator {
     ValidationResult result = validator.validateWithResult(resource);
     OperationOutcome outcome = new OperationOutcome();
     for (SingleValidationMessage message : result.getMessages()) {
-      if (message.getSeverity().ordinal() >= ResultSeverityEnum.WARNING.ordinal()) {
+      if (message.getSeverity().ordinal() >= ResultSeverityEnum.ERROR.ordinal()) {
         outcome.addIssue()
             .setSeverity(OperationOutcome.IssueSeverity.fromCode(message.getSeverity().getCode()))
             .setCode(OperationOutcome.IssueType.PROCESSING)

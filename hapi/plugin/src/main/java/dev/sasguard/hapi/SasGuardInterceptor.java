@@ -3,12 +3,10 @@ package dev.sasguard.hapi;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
-import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.IPreResourceAccessDetails;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
-import ca.uhn.fhir.rest.server.util.ICachedSearchDetails;
 import jakarta.servlet.http.HttpServletResponse;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
@@ -54,11 +52,6 @@ public class SasGuardInterceptor {
   @Hook(Pointcut.SERVER_PROCESSING_COMPLETED)
   public void processingCompleted(RequestDetails request) {
     locks.release(request);
-  }
-
-  @Hook(Pointcut.STORAGE_PRESEARCH_REGISTERED)
-  public void presearch(RequestDetails request, ICachedSearchDetails search, SearchParameterMap map) {
-    scope.narrowSearch(request, map, search.getResourceType());
   }
 
   @Hook(Pointcut.STORAGE_PREACCESS_RESOURCES)

@@ -20,7 +20,7 @@ import org.springframework.core.env.Environment;
  *   <li>{@code sas-guard.clients[i].identity} and {@code .token-sha256}: the writer a bearer token stands for, e.g.
  *       {@code ClientApplication/editor-a}, and the SHA-256 (hex) of that token. None configured: open server,
  *       writers unknown (for trying only).
- *   <li>{@code sas-guard.trusted-authors} (default {@code SAS_GUARD_TRUSTED_AUTHORS}): identities that see and
+ *   <li>{@code sas-guard.trusted-authors} (environment: {@code SAS_GUARD_TRUSTED_AUTHORS}): identities that see and
  *       update every appointment; the bridge reads the same variable for OW-1.
  * </ul>
  */
@@ -54,7 +54,8 @@ public record SasGuardSettings(
         throw new IllegalArgumentException(where + ".token-sha256 is given to two clients");
       }
     }
-    String trusted = env.getProperty("sas-guard.trusted-authors", env.getProperty("SAS_GUARD_TRUSTED_AUTHORS", ""));
+    // Spring also reads it from the environment variable SAS_GUARD_TRUSTED_AUTHORS, the one the bridge reads.
+    String trusted = env.getProperty("sas-guard.trusted-authors", "");
     List<String> trustedAuthors =
         List.of(trusted.split(",")).stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
     return new SasGuardSettings(bridgeUrl, Duration.ofMillis(timeoutMs), Map.copyOf(identities), trustedAuthors);

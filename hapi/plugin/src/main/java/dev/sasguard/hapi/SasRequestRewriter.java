@@ -12,8 +12,10 @@ import java.util.Optional;
 
 /**
  * The SAS request shape on HAPI (sas-rules.md H2): the spec's literal {@code ?Identifier=} is the search parameter
- * {@code identifier}; and a conditional update or delete of an Appointment is resolved among the caller's own
- * appointments only (so a bare {@code ?Identifier=<value>} can never reach another editor's).
+ * {@code identifier}; and the searches of an editor, the search a conditional update or delete makes included, are
+ * narrowed to its own appointments (so a bare {@code ?Identifier=<value>} can never reach another editor's). The
+ * narrowing is written into the request itself, so that HAPI's cache of search results never serves one caller's
+ * results to another.
  */
 final class SasRequestRewriter {
 
@@ -27,8 +29,12 @@ final class SasRequestRewriter {
     if (!OwnerScope.APPOINTMENT.equals(request.getResourceName())) {
       return;
     }
+    Optional<String> owner = scope.restrictedTo(request);
     Map<String, String[]> parameters = new LinkedHashMap<>();
     request.getParameters().forEach((name, values) -> parameters.merge(renamed(name), values, SasRequestRewriter::concat));
+    if (request.getRestOperationType() == RestOperationTypeEnum.SEARCH_TYPE) {
+      owner.ifPresent(identity -> parameters.merge("_tag", new String[] {OwnerScope.ownerToken(identity)}, SasRequestRewriter::concat));
+    }
     request.setParameters(parameters);
 
     if (isConditional(request)) {
@@ -40,7 +46,6 @@ final class SasRequestRewriter {
           query.add(eq < 0 ? renamed(pair) : renamed(pair.substring(0, eq)) + pair.substring(eq));
         }
       }
-      Optional<String> owner = scope.restrictedTo(request);
       owner.ifPresent(identity -> query.add("_tag=" + URLEncoder.encode(OwnerScope.ownerToken(identity), StandardCharsets.UTF_8)));
       request.setFixedConditionalUrl(OwnerScope.APPOINTMENT + "?" + String.join("&", query));
     }
