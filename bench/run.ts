@@ -4,6 +4,7 @@ import { execSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { benchHapi } from './hapi.ts';
 import { benchHost } from './host.ts';
 import { benchBotVm, benchRules, benchValidation } from './micro.ts';
 
@@ -49,6 +50,19 @@ const TARGETS: Target[] = [
     ok: (v) => v <= 1.5,
   },
   {
+    key: 'hapi_guard_overhead_ratio',
+    what: 'conditional PUT p50 on HAPI: sas-guard ÷ bare HAPI',
+    target: '≤ 1.25',
+    ok: (v) => v <= 1.25,
+  },
+  {
+    key: 'bridge_round_trip_p50_ms',
+    what: 'bridge round trip, judgement included (ms)',
+    target: '≤ 0.5',
+    ok: (v) => v <= 0.5,
+    p99: 'bridge_round_trip_p99_ms',
+  },
+  {
     key: 'host_conditional_put_rps',
     what: 'conditional PUTs/s, 8 clients, sas-guard',
     target: 'reported',
@@ -66,6 +80,9 @@ const DETAILS: [string, string, string?][] = [
   ['conditional PUT, bare host, 1k stored (ms)', 'host_bare_p50_ms', 'host_bare_p99_ms'],
   ['conditional PUT, sas-guard, 1k stored (ms)', 'host_guard_p50_ms', 'host_guard_p99_ms'],
   ['conditional PUT, sas-guard, 100k stored (ms)', 'host_guard_100k_p50_ms', 'host_guard_100k_p99_ms'],
+  ['conditional PUT, bare HAPI (ms)', 'hapi_bare_p50_ms', 'hapi_bare_p99_ms'],
+  ['conditional PUT, HAPI + sas-guard (ms)', 'hapi_guard_p50_ms', 'hapi_guard_p99_ms'],
+  ['bridge round trip (ms)', 'bridge_round_trip_p50_ms', 'bridge_round_trip_p99_ms'],
   [
     'conditional PUT under 8 clients, sas-guard (ms)',
     'host_conditional_put_rps_p50_ms',
@@ -123,6 +140,8 @@ async function main(): Promise<void> {
   Object.assign(results, await benchBotVm({ quick }));
   log('embedded host...');
   Object.assign(results, await benchHost({ quick, log }));
+  log('HAPI FHIR...');
+  Object.assign(results, await benchHapi({ quick, log }));
   const wallSeconds = (performance.now() - started) / 1000;
   results.wall_s = Math.round(wallSeconds * 10) / 10;
 
@@ -161,6 +180,10 @@ async function main(): Promise<void> {
       ['host RSS, 100,000 appointments (MB)', fmt(results.host_100k_rss_mb)],
       ['bulk load of 100,000 (s)', fmt(results.host_100k_load_s)],
       ['conditional PUTs/s, 8 clients, bare host', fmt(results.host_bare_conditional_put_rps)],
+      [
+        `appointments stored by ${results.hapi_parallel_trials ?? '—'} × 8 parallel PUTs of a new identifier: HAPI + sas-guard / bare HAPI`,
+        `${results.hapi_guard_parallel_stored ?? '—'} / ${results.hapi_bare_parallel_stored ?? '—'}`,
+      ],
       ['wall time (s)', fmt(results.wall_s)],
     ]),
   );

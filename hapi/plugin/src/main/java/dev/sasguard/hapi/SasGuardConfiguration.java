@@ -1,7 +1,6 @@
 package dev.sasguard.hapi;
 
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.parser.LenientErrorHandler;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
@@ -22,12 +21,12 @@ public class SasGuardConfiguration {
 
   @Bean
   public SasGuardInterceptor sasGuardInterceptor(
-      SasGuardSettings settings, FhirContext fhir, DaoRegistry daos, IValidationSupport validation) {
+      SasGuardSettings settings, FhirContext fhir, DaoRegistry daos) {
     // A code outside its value set (the spec's participant status `refused`) must reach the rules, which name it in
     // the 422 (ST-2), instead of failing the parse of the whole body with a 400.
     fhir.setParserErrorHandler(new LenientErrorHandler(false).setErrorOnInvalidValue(false));
     BridgeClient bridge = new BridgeClient(settings.bridgeUrl(), settings.bridgeTimeout());
-    return new SasGuardInterceptor(settings, new WriteJudge(bridge, fhir, daos), new ProfileValidator(fhir, validation));
+    return new SasGuardInterceptor(settings, new WriteJudge(bridge, fhir, daos), new ProfileValidator(fhir));
   }
 
   @EventListener(ContextRefreshedEvent.class)

@@ -9,10 +9,7 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.util.List;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Identifier;
@@ -39,19 +36,21 @@ final class WriteJudge {
   /** Judges `appointment` (replacing `previous`, null on creation) and makes it the version to store. */
   void judge(RequestDetails request, Appointment previous, Appointment appointment) {
     IParser parser = fhir.newJsonParser();
-    ObjectNode body = json.createObjectNode();
-    body.set("appointment", tree(parser.encodeResourceToString(appointment)));
+    // The resources as HAPI encodes them, spliced into the request as they are (no second JSON pass).
+    StringBuilder body = new StringBuilder("{\"appointment\":").append(parser.encodeResourceToString(appointment));
     if (previous != null) {
-      body.set("previous", tree(parser.encodeResourceToString(previous)));
+      body.append(",\"previous\":").append(parser.encodeResourceToString(previous));
     } else {
       // Only a creation can collide with another appointment's identifier: an update keeps its own (ID-2).
       List<String> holders = identifierHolders(appointment);
       if (holders != null) {
-        body.set("identifierHolders", json.valueToTree(holders));
+        body.append(",\"identifierHolders\":").append(string(holders));
       }
     }
-    SasRequestRewriter.conditionalIdentifier(request).ifPresent(token -> body.put("conditionalIdentifier", token));
-    CallerIdentity.of(request).ifPresent(author -> body.put("author", author));
+    SasRequestRewriter.conditionalIdentifier(request)
+        .ifPresent(token -> body.append(",\"conditionalIdentifier\":").append(string(token)));
+    CallerIdentity.of(request).ifPresent(author -> body.append(",\"author\":").append(string(author)));
+    body.append('}');
 
     BridgeClient.Answer answer = bridge.judge(body.toString());
     if (answer.status() == 422) {
@@ -75,10 +74,10 @@ final class WriteJudge {
     return found.getAllResourceIds();
   }
 
-  private JsonNode tree(String text) {
+  private String string(Object value) {
     try {
-      return json.readTree(text);
-    } catch (IOException e) {
+      return json.writeValueAsString(value);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
   }
