@@ -11,6 +11,8 @@ import { withOwner } from '../src/rules/owner.ts';
 import { round, summarize } from './stats.ts';
 
 const SYSTEM = 'urn:oid:1.1.111.1.11.1.1.1';
+/** The JVM as a server runs it: the full JIT (tests and `npm run hapi` stop at C1 to start faster). */
+const JIT = ['-Xmx1g', '-XX:+UseSerialGC'];
 
 function appointment(value: string, comment: string): Appointment {
   return {
@@ -145,10 +147,11 @@ export async function benchHapi({
         port: 0,
         configFile: join(HAPI_DIR, 'sas-guard.yaml'),
         logFile: '/dev/null',
+        javaOptions: JIT,
       }),
     );
     log('HAPI without it...');
-    servers.push(await startHapi({ bridgeUrl: bridge.url, port: 0, logFile: '/dev/null' }));
+    servers.push(await startHapi({ bridgeUrl: bridge.url, port: 0, logFile: '/dev/null', javaOptions: JIT }));
     const targets: Target[] = servers.map((server, i) => {
       const url = new URL(server.baseUrl);
       return {
