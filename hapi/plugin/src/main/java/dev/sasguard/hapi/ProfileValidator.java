@@ -19,6 +19,7 @@ import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
 import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r5.utils.validation.constants.BestPracticeWarningLevel;
 
 /**
  * FrAppointmentSAS in HAPI's validation: the project's generated StructureDefinitions (every URL senders use, and SOS)
@@ -59,7 +60,7 @@ final class ProfileValidator {
                 new InMemoryTerminologyServerValidationSupport(fhir),
                 new CommonCodeSystemsTerminologyService(fhir),
                 unknownCodeSystems));
-    instanceValidator.setBestPracticeWarningLevel(org.hl7.fhir.r5.utils.validation.constants.BestPracticeWarningLevel.Ignore);
+    instanceValidator.setBestPracticeWarningLevel(BestPracticeWarningLevel.Ignore);
     instanceValidator.setNoExtensibleWarnings(true);
     this.validator = fhir.newValidator().registerValidatorModule(instanceValidator);
   }

@@ -11,6 +11,7 @@ import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
+import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.OperationOutcome;
@@ -82,7 +83,7 @@ final class WriteJudge {
     }
   }
 
-  private static <T extends org.hl7.fhir.instance.model.api.IBaseResource> T parse(IParser parser, String body, Class<T> type) {
+  private static <T extends IBaseResource> T parse(IParser parser, String body, Class<T> type) {
     try {
       return parser.parseResource(type, body);
     } catch (RuntimeException e) {

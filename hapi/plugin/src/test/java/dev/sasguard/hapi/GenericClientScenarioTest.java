@@ -19,6 +19,7 @@ import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.InstantType;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Reference;
 import org.junit.jupiter.api.Test;
@@ -58,8 +59,8 @@ class GenericClientScenarioTest {
         new Reference().setIdentifier(idnps("3456780581/11242343")));
     appointment.addIdentifier().setSystem(SYSTEM).setValue(value);
     appointment.setStatus(Appointment.AppointmentStatus.BOOKED);
-    appointment.setStartElement(new org.hl7.fhir.r4.model.InstantType("2022-09-04T14:00:00+01:00"));
-    appointment.setEndElement(new org.hl7.fhir.r4.model.InstantType("2022-09-04T14:15:00+01:00"));
+    appointment.setStartElement(new InstantType("2022-09-04T14:00:00+01:00"));
+    appointment.setEndElement(new InstantType("2022-09-04T14:15:00+01:00"));
     appointment.setCreatedElement(new DateTimeType("2022-09-04T10:00:00+01:00"));
     appointment.addParticipant()
         .setActor(new Reference().setIdentifier(idnps("810000000009")))
@@ -94,7 +95,7 @@ class GenericClientScenarioTest {
     IGenericClient editorA = client("sas.tokenA");
     String value = UUID.randomUUID().toString();
     Appointment backwards = booked(value);
-    backwards.setEndElement(new org.hl7.fhir.r4.model.InstantType("2022-09-04T13:00:00+01:00"));
+    backwards.setEndElement(new InstantType("2022-09-04T13:00:00+01:00"));
     UnprocessableEntityException rejected =
         assertThrows(UnprocessableEntityException.class, () -> editorA.create().resource(backwards).execute());
     OperationOutcome outcome = (OperationOutcome) rejected.getOperationOutcome();
