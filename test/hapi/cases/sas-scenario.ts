@@ -108,4 +108,17 @@ export function sasScenario(stack: () => HapiStack): void {
     expect(diagnostics.some((text) => text.includes('Appointment.start: minimum required = 1'))).toBe(true);
     expect(await holders(baseUrl, value)).toHaveLength(0);
   });
+
+  test('a conditional update or delete without criteria is 400 and touches nothing (H2)', async () => {
+    const { baseUrl } = stack();
+    const value = randomUUID();
+    expect((await conditionalPut(baseUrl, 'editorA', appointmentWithIdentifier(value))).status).toBe(201);
+    for (const query of ['_count=1', '_sort=date&identifier=', '_summary=count']) {
+      const del = await call(`${baseUrl}/Appointment?${query}`, { method: 'DELETE', as: 'admin' });
+      expect(del.status).toBe(400);
+      expect((del.body as OperationOutcome).issue[0]?.diagnostics).toContain('needs search criteria');
+      expect((await conditionalPut(baseUrl, 'admin', appointmentWithIdentifier(value), query)).status).toBe(400);
+    }
+    expect(await holders(baseUrl, value)).toHaveLength(1);
+  });
 }

@@ -2,13 +2,16 @@ package dev.sasguard.hapi;
 
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The SAS request shape on HAPI (sas-rules.md H2): the spec's literal {@code ?Identifier=} is the search parameter
@@ -25,7 +28,20 @@ final class SasRequestRewriter {
     this.scope = scope;
   }
 
+  /** Search result parameters: they shape an answer and select nothing (as src/http/sas-layer.ts lists them). */
+  private static final Set<String> RESULT_PARAMETERS =
+      Set.of(
+          "_count", "_offset", "_sort", "_elements", "_summary", "_total", "_include", "_revinclude", "_contained",
+          "_containedType", "_fields", "_cursor", "_pretty", "_format");
+
   void rewrite(RequestDetails request) {
+    // H2: with no effective criteria HAPI matches every resource of the type (DELETE Appointment?_count=1 deletes the
+    // only one there is); refused for every type, before the owner narrowing would make it look selective.
+    if (isConditional(request)
+        && request.getParameters().entrySet().stream()
+            .noneMatch(p -> !RESULT_PARAMETERS.contains(p.getKey()) && Arrays.stream(p.getValue()).anyMatch(v -> !v.isBlank()))) {
+      throw new InvalidRequestException("A conditional update or delete needs search criteria, e.g. ?identifier=system|value");
+    }
     if (!OwnerScope.APPOINTMENT.equals(request.getResourceName())) {
       return;
     }
