@@ -52,6 +52,18 @@ export const TARGETS: Target[] = [
     ok: (v) => v <= 1000,
   },
   {
+    key: 'hapi_guard_overhead_ratio',
+    what: 'median conditional PUT on HAPI FHIR, with sas-guard ÷ without (same server, interleaved)',
+    target: '≤ 1.25',
+    ok: (v) => v <= 1.25,
+  },
+  {
+    key: 'bridge_round_trip_p50_ms',
+    what: 'the Node bridge round trip, judgement included (ms)',
+    target: '≤ 0.5',
+    ok: (v) => v <= 0.5,
+  },
+  {
     key: 'sas_check_rate',
     what: 'sas-check -q as installed, whole process, NDJSON (appointments/s)',
     target: '≥ 5,000',
@@ -81,6 +93,9 @@ const LATENCIES: [string, string, string?][] = [
   ['conditional PUT, bare host, 1,000 stored (ms)', 'host_bare_p50_ms', 'host_bare_p99_ms'],
   ['conditional PUT, sas-guard, 1,000 stored (ms)', 'host_guard_p50_ms', 'host_guard_p99_ms'],
   ['conditional PUT, sas-guard, 100,000 stored (ms)', 'host_guard_100k_p50_ms', 'host_guard_100k_p99_ms'],
+  ['conditional PUT, bare HAPI (ms)', 'hapi_bare_p50_ms', 'hapi_bare_p99_ms'],
+  ['conditional PUT, HAPI + sas-guard (ms)', 'hapi_guard_p50_ms', 'hapi_guard_p99_ms'],
+  ['bridge round trip (ms)', 'bridge_round_trip_p50_ms', 'bridge_round_trip_p99_ms'],
   [
     'conditional PUT under 8 clients, sas-guard (ms)',
     'host_conditional_put_rps_p50_ms',
@@ -96,6 +111,11 @@ const OTHERS: [string, string][] = [
   ['host RSS, 100,000 appointments (MB)', 'host_100k_rss_mb'],
   ['bulk load of 100,000 (s)', 'host_100k_load_s'],
   ['conditional PUTs/s, 8 clients, bare host', 'host_bare_conditional_put_rps'],
+  [
+    'appointments stored by the HAPI parallel trials, with sas-guard (one per trial expected)',
+    'hapi_guard_parallel_stored',
+  ],
+  ['the same on bare HAPI (duplicates)', 'hapi_bare_parallel_stored'],
   ['wall time (s)', 'wall_s'],
 ];
 

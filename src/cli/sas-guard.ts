@@ -14,6 +14,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'SAS gateway (mTLS, ?Identifier=, Location on 200) in front of a Medplum server (--config, --upstream)',
     main: async () => (await import('../gateway/main.ts')).runGateway,
   },
+  bridge: {
+    summary: "judge a HAPI FHIR server's Appointment writes for its sas-guard interceptor (--port, --socket)",
+    main: async () => (await import('../bridge/main.ts')).runBridge,
+  },
 };
 
 function usage(): string {

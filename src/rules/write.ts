@@ -1,15 +1,21 @@
 // One write judged as the pre-commit bot judges it: the rules on the appointment against what is stored, then the
-// version to store, with its owner recorded. The bot (src/bot/guard.ts) and sas-check (src/check) share it.
+// version to store, with its owner recorded. The bot (src/bot/guard.ts), sas-check (src/check) and the HAPI bridge
+// (src/bridge) share it.
 import type { Appointment, OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { GuardConfig } from './config.ts';
 import { evaluateAppointment, toOperationOutcome } from './engine.ts';
 import { authorOf, recordedOwner, withOwner } from './owner.ts';
+import type { IdentifierKey } from './types.ts';
 
 export interface StoredState {
   /** The stored version being replaced; absent on creation. */
   previous?: Appointment;
   /** Ids of other appointments holding the identifier, when looked up (ID-3). */
   identifierHolders?: readonly string[];
+  /** The writer, where the host knows it otherwise than by `meta.author` (HAPI: the caller's identity). */
+  author?: string;
+  /** The identifier of the conditional update URL, where the host sees the request (ID-4). */
+  conditionalIdentifier?: IdentifierKey;
   now: Date;
 }
 
@@ -19,14 +25,15 @@ export type WriteVerdict =
 
 export function judgeWrite(appointment: Appointment, state: StoredState, config: GuardConfig): WriteVerdict {
   const { previous } = state;
-  const author = authorOf(appointment);
+  const author = state.author ?? authorOf(appointment);
   const owner = previous ? recordedOwner(previous) : undefined;
   const issues = evaluateAppointment(appointment, { ...state, author, owner, ...config });
   const rejection = toOperationOutcome(issues);
   if (rejection) {
     return { issues, rejection };
   }
-  // Appointments stored before sas-guard was installed have no owner tag: their last writer becomes the owner.
-  const creator = owner ?? (previous ? authorOf(previous) : author);
+  // Appointments stored before sas-guard was installed have no owner tag: their last writer becomes the owner (on a
+  // host that records no writer, the first writer since).
+  const creator = owner ?? (previous ? (authorOf(previous) ?? author) : author);
   return { issues, stored: creator ? withOwner(appointment, creator) : appointment };
 }

@@ -1,0 +1,77 @@
+// `sas-guard bridge [--host 127.0.0.1] [--port 8787] [--socket PATH]`: serves the rules to HAPI's sas-guard
+// interceptor until SIGINT/SIGTERM. Configured like the bot: SAS_GUARD_LANGUAGE, SAS_GUARD_SEVERITIES,
+// SAS_GUARD_TRUSTED_AUTHORS; a wrong value stops it at start with one line.
+import { parseArgs } from 'node:util';
+import { ConfigError, parseConfig } from '../rules/config.ts';
+import { BridgeStartError, startBridge } from './server.ts';
+
+const USAGE = `Usage: sas-guard bridge [--host 127.0.0.1] [--port 8787] [--socket PATH]
+
+Judges the Appointment writes of a HAPI FHIR server running sas-guard's interceptor (hapi/, docs/hapi.md) with the
+rules of the Medplum bot. Configuration from the environment: SAS_GUARD_LANGUAGE (fr|en), SAS_GUARD_SEVERITIES
+(JSON rule id → error|warning|off), SAS_GUARD_TRUSTED_AUTHORS (comma-separated, e.g. ClientApplication/admin).
+
+Options:
+  --host HOST    loopback address to listen on (default 127.0.0.1)
+  --port PORT    TCP port (default 8787; 0 = any free port)
+  --socket PATH  listen on a Unix socket instead of TCP
+  -h, --help     this text`;
+
+export async function runBridge(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        socket: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    console.error(`sas-guard bridge: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (values.port !== undefined && !/^\d{1,5}$/.test(values.port)) {
+    console.error(`sas-guard bridge: --port ${values.port} is not a port number`);
+    return 2;
+  }
+
+  let bridge;
+  try {
+    const config = parseConfig(process.env);
+    bridge = await startBridge({
+      config,
+      host: values.host,
+      port: values.port === undefined ? undefined : Number(values.port),
+      socket: values.socket,
+    });
+    console.log(
+      `sas-guard bridge: ${bridge.url} (messages ${config.language}, ${config.trustedAuthors.length} trusted author(s))`,
+    );
+  } catch (err) {
+    const known = err instanceof ConfigError || err instanceof BridgeStartError;
+    const reason = err instanceof Error ? err.message : String(err);
+    console.error(`sas-guard bridge: ${known ? reason : `cannot start (${reason})`}`.split('\n')[0]);
+    return 1;
+  }
+
+  const running = bridge;
+  return new Promise<number>((resolve) => {
+    const stop = (): void => {
+      running.close().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
