@@ -82,7 +82,7 @@ export const MUTATIONS: Mutation[] = [
     id: 'owner-is-last-writer',
     breaks: "a trusted author's correction does not hand the appointment over: the creator stays the owner",
     file: 'src/rules/write.ts',
-    find: 'const creator = owner ?? (previous ? authorOf(previous) : author);',
+    find: 'const creator = owner ?? (previous ? (authorOf(previous) ?? author) : author);',
     replace: 'const creator = author;',
     tests: ['test/reliability/ownership.test.ts'],
   },
