@@ -169,9 +169,9 @@ export const MUTATIONS: Mutation[] = [
   {
     id: 'ow1-off',
     breaks: "OW-1: one client cannot change another client's appointment",
-    file: 'src/rules/rules/ow-1.ts',
-    find: '    if (creator && creator !== author) {',
-    replace: '    if (creator && creator === "nobody") {',
+    file: 'src/rules/owner.ts',
+    find: 'return creator && creator !== author ? creator : undefined;',
+    replace: 'return creator && creator === "nobody" ? creator : undefined;',
     tests: ['test/reliability/ownership.test.ts'],
   },
   {
@@ -222,6 +222,31 @@ export const MUTATIONS: Mutation[] = [
     find: 'changes.fieldsChange || changes.needsSource || changes.needsDeploy',
     replace: 'changes.fieldsChange || changes.needsSource',
     tests: ['test/deploy/steps.test.ts'],
+  },
+  {
+    id: 'retry-shortcut-for-anyone',
+    breaks:
+      "OW-1: another client's identical re-send, or a change of meta only, is refused (the retry H7 is the owner's)",
+    file: 'src/rules/engine.ts',
+    find: 'if (context.previous && !foreignOwner(context) && content(context.previous) === content(appointment)) {',
+    replace: 'if (context.previous && content(context.previous) === content(appointment)) {',
+    tests: ['test/reliability/ownership.test.ts'],
+  },
+  {
+    id: 'unreadable-time-skipped',
+    breaks: 'a time the rules cannot read (a leap second) is a violation, never a skip',
+    file: 'src/rules/rules/tm-1.ts',
+    find: 'if (value !== undefined && instant(value) === undefined) {',
+    replace: 'if (value === Symbol.for("never")) {',
+    tests: ['test/rules/rules.test.ts'],
+  },
+  {
+    id: 'invisible-identifier-characters',
+    breaks: 'an identifier value with an invisible character (zero-width space) is refused',
+    file: 'src/rules/rules/id-1.ts',
+    find: "} else if (typeof value === 'string' && INVISIBLE.test(value)) {",
+    replace: "} else if (typeof value === 'string' && value === 'never') {",
+    tests: ['test/rules/rules.test.ts'],
   },
   {
     id: 'failed-read-taken-as-creation',

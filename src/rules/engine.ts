@@ -1,6 +1,7 @@
 // The pure rules engine: (appointment, context) → OperationOutcome issues. Hosts are adapters around it.
 import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { allRules } from './index.ts';
+import { foreignOwner } from './owner.ts';
 import { canonicalJson, isRecord } from './read.ts';
 import { RULE_CODE_SYSTEM } from './sas-codes.ts';
 import type { Finding, Language, Rule, RuleContext, Severity } from './types.ts';
@@ -35,8 +36,8 @@ function content(resource: unknown): string {
 
 /**
  * Runs the rules on an appointment as sent (never throws on malformed input) and returns every issue: the errors
- * first, then the warnings, each in rule order (a client showing the first issue shows why it was refused). A retry
- * of the stored version is always accepted: its errors are dropped.
+ * first, then the warnings, each in rule order (a client showing the first issue shows why it was refused). The
+ * owner's retry of the stored version is accepted: its errors are dropped.
  */
 export function evaluateAppointment(
   appointment: unknown,
@@ -59,7 +60,9 @@ export function evaluateAppointment(
       },
     });
   }
-  if (context.previous && content(context.previous) === content(appointment)) {
+  // H7: the owner's identical re-send (a retry) is accepted. Not another writer's: that one is refused by OW-1 even
+  // when only its meta (profile, labels, tags) differs.
+  if (context.previous && !foreignOwner(context) && content(context.previous) === content(appointment)) {
     return issues.filter((issue) => issue.severity !== 'error');
   }
   return [...issues.filter((issue) => issue.severity === 'error'), ...issues.filter((i) => i.severity !== 'error')];
