@@ -249,6 +249,22 @@ export const MUTATIONS: Mutation[] = [
     tests: ['test/rules/rules.test.ts'],
   },
   {
+    id: 'no-complexity-guard',
+    breaks: 'a hostile body of about 1 MB is refused with one small OperationOutcome (bounded cost)',
+    file: 'src/rules/limits.ts',
+    find: 'if (values > MAX_JSON_VALUES || depth > MAX_JSON_DEPTH) {',
+    replace: 'if (values < 0) {',
+    tests: ['test/reliability/hostile.test.ts'],
+  },
+  {
+    id: 'issues-not-capped',
+    breaks: 'an answer lists at most 100 issues, then one saying how many more',
+    file: 'src/rules/limits.ts',
+    find: 'if (issues.length <= MAX_LISTED_ISSUES) {',
+    replace: 'if (issues.length >= 0) {',
+    tests: ['test/reliability/hostile.test.ts'],
+  },
+  {
     id: 'failed-read-taken-as-creation',
     breaks: 'when the bot cannot read the stored version, the write is refused rather than let through',
     file: 'src/bot/guard.ts',

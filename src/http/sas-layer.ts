@@ -12,6 +12,7 @@ import { ContentType, badRequest, unsupportedMediaType } from '@medplum/core';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { evaluateAppointment, toOperationOutcome } from '../rules/engine.ts';
 import { rulesById } from '../rules/index.ts';
+import { tooComplex } from '../rules/limits.ts';
 import type { IdentifierKey } from '../rules/types.ts';
 import type { GenericRequest, GenericResponse } from './types.ts';
 import { jsonBody, mediaType, parseJsonBody } from './types.ts';
@@ -146,6 +147,17 @@ export function sasTransformRequest(request: GenericRequest, options: SasLayerOp
     }
     if (body?.length && JSON_MEDIA_TYPES.has(mediaType(headers['content-type']))) {
       headers['content-type'] = `${ContentType.FHIR_JSON};charset=UTF-8`;
+    }
+    // Bounded cost: a tree no SAS write needs is refused before anything judges it (src/rules/limits.ts).
+    const tooLarge = body?.length ? tooComplex(parseJsonBody(body), options.language ?? 'fr') : undefined;
+    if (tooLarge) {
+      return {
+        action: 'respond',
+        response: outcomeResponse(413, {
+          resourceType: 'OperationOutcome',
+          issue: [{ severity: 'error', code: 'too-costly', details: { text: tooLarge } }],
+        }),
+      };
     }
   }
   if (mediaType(headers.accept) === 'application/json+fhir') {
