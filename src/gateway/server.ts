@@ -29,7 +29,7 @@ import { RETRY_AFTER, Refused, failureAnswer, outcome, sendBuffered, sendStreame
 import type { UpstreamExchange } from './upstream.ts';
 import { Upstream, endToEnd } from './upstream.ts';
 import { listen } from './listen.ts';
-import { loggableTarget, parseTarget } from './request-target.ts';
+import { loggableTarget, parseTarget } from '../http/target.ts';
 import { readRewritable, requestBody } from './bodies.ts';
 
 export interface GatewayOptions {
