@@ -145,9 +145,9 @@ export const MUTATIONS: Mutation[] = [
   {
     id: 'conditional-without-criteria-allowed',
     breaks: 'a conditional update or delete with no effective criteria is refused (400)',
-    file: 'src/http/sas-layer.ts',
-    find: "(((request.method === 'PUT' || request.method === 'DELETE') && !hasCriteria(params)) ||",
-    replace: "(((request.method === 'NONE') && !hasCriteria(params)) ||",
+    file: 'src/http/sas-request.ts',
+    find: "((method === 'PUT' || method === 'DELETE') && !hasCriteria(params)) ||",
+    replace: "(method === 'NONE' && !hasCriteria(params)) ||",
     tests: ['test/reliability/fuzz.test.ts'],
   },
   {
@@ -263,6 +263,22 @@ export const MUTATIONS: Mutation[] = [
     find: 'if (issues.length <= MAX_LISTED_ISSUES) {',
     replace: 'if (issues.length >= 0) {',
     tests: ['test/reliability/hostile.test.ts'],
+  },
+  {
+    id: 'id4-passed-by-other-criteria',
+    breaks: 'ID-4 cannot be passed by: a SAS conditional update is addressed by one identifier and nothing else',
+    file: 'src/http/sas-conditional.ts',
+    find: "if (criteria.length !== 1 || only?.[0] !== 'identifier' || only[1].includes(',') || only[1].trim() === '') {",
+    replace: "if (only === undefined || only[0] !== 'identifier') {",
+    tests: ['test/host/settings.test.ts'],
+  },
+  {
+    id: 'start-ignores-settings',
+    breaks: 'npm start honours SAS_GUARD_LANGUAGE / SAS_GUARD_SEVERITIES as a deployment does',
+    file: 'src/host/server.ts',
+    find: '      language: settings.SAS_GUARD_LANGUAGE,',
+    replace: '      language: undefined,',
+    tests: ['test/host/settings.test.ts'],
   },
   {
     id: 'failed-read-taken-as-creation',
