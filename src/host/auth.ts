@@ -12,8 +12,8 @@ import { jsonResponse } from './responses.ts';
 /** Test convenience, honoured by the embedded host only (never by Medplum): who writes, e.g. `ClientApplication/abc`. */
 export const AUTHOR_HEADER = 'x-sas-guard-author';
 const REFERENCE_PATTERN = /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;
-/** Paths open without a token. */
-const OPEN_PATHS = new Set(['/healthcheck', '/oauth2/token', '/']);
+/** Medplum's public routes: answered without looking at credentials. */
+const OPEN_PATHS = new Set(['/healthcheck', '/oauth2/token', '/', '/fhir/R4/metadata']);
 const TOKEN_LIFETIME_S = 3600;
 
 export interface HostAuthOptions {
@@ -75,6 +75,9 @@ export class HostAuth {
   /** The login of a request, or 'unauthorized' (Medplum's 401, without WWW-Authenticate). */
   async authenticate(request: GenericRequest): Promise<Reference | 'unauthorized'> {
     const { token, systemAuthor } = this.options;
+    if (OPEN_PATHS.has(new URL(request.url, 'http://host.invalid').pathname)) {
+      return systemAuthor;
+    }
     const authorization = request.headers.authorization ?? '';
     let login: Reference | undefined;
     const bearer = /^Bearer\s+(.+)$/i.exec(authorization)?.[1]?.trim();
@@ -94,7 +97,7 @@ export class HostAuth {
         return 'unauthorized';
       }
       login = createReference(client);
-    } else if (token !== undefined && !OPEN_PATHS.has(new URL(request.url, 'http://host.invalid').pathname)) {
+    } else if (token !== undefined) {
       return 'unauthorized';
     }
     // Open host (no SAS_GUARD_TOKEN): no credentials, or ones it does not know, are the project admin.

@@ -15,6 +15,7 @@ import type { Binary, Resource } from '@medplum/fhirtypes';
 import type { GenericRequest, GenericResponse } from '../http/types.ts';
 import { mediaType } from '../http/types.ts';
 import { getRequestContext } from './context.ts';
+import type { MedplumFlavor } from './flavor.ts';
 import { KeyedLock, appointmentLockKeys } from './lock.ts';
 import { capabilityStatement } from './metadata.ts';
 import type { HostRepository } from './repo.ts';
@@ -28,6 +29,19 @@ export interface FhirApi {
   handle(request: GenericRequest, body: unknown): Promise<GenericResponse>;
 }
 
+/** A read whose ETag the client already has (`If-None-Match`): 304 with the ETag and Last-Modified, no body. */
+function notModified(request: GenericRequest, response: GenericResponse): GenericResponse | undefined {
+  const etag = response.headers.etag;
+  if (request.method !== 'GET' || response.status !== 200 || !etag || request.headers['if-none-match'] !== etag) {
+    return undefined;
+  }
+  const headers: Record<string, string> = { etag };
+  if (response.headers['last-modified']) {
+    headers['last-modified'] = response.headers['last-modified'];
+  }
+  return { status: 304, headers };
+}
+
 /** Medplum's `Prefer: return=minimal` (exactly that string): status and headers kept, no body. Other values ignored. */
 function preferred(request: GenericRequest, response: GenericResponse): GenericResponse {
   if (request.headers.prefer !== 'return=minimal' || response.status >= 300) {
@@ -36,7 +50,12 @@ function preferred(request: GenericRequest, response: GenericResponse): GenericR
   return { ...response, headers: { ...response.headers, 'transfer-encoding': 'chunked' }, body: Buffer.alloc(0) };
 }
 
-export function createFhirApi(repo: HostRepository, fhirBasePath: string, fhirBaseUrl: () => string): FhirApi {
+export function createFhirApi(
+  repo: HostRepository,
+  fhirBasePath: string,
+  fhirBaseUrl: () => string,
+  flavor: MedplumFlavor,
+): FhirApi {
   const router = new FhirRouter();
   const locks = new KeyedLock();
 
@@ -69,7 +88,8 @@ export function createFhirApi(repo: HostRepository, fhirBasePath: string, fhirBa
       const segments = relative.split('/').filter(Boolean);
       // Express answers HEAD on its GET routes (metadata); FhirRouter has no HEAD route: 404 on a resource.
       if ((request.method === 'GET' || request.method === 'HEAD') && relative === 'metadata') {
-        return jsonResponse(200, capabilityStatement(), ContentType.FHIR_JSON);
+        // Medplum answers its CapabilityStatement as plain JSON (Express's res.json).
+        return jsonResponse(200, capabilityStatement());
       }
       const type = segments[0];
       if (type && !/^[$_]/.test(type) && !isResourceType(type)) {
@@ -79,6 +99,11 @@ export function createFhirApi(repo: HostRepository, fhirBasePath: string, fhirBa
         await repo.validate(body as Resource);
         return outcomeResponse(allOk, getRequestContext());
       }
+      // Medplum 5.0.10 ignores If-Match on a conditional update (fhir-router 5.2 honours it).
+      const headers =
+        !flavor.ifMatchOnConditionalUpdate && request.method === 'PUT' && segments.length === 1
+          ? { ...request.headers, 'if-match': '' }
+          : request.headers;
       const fhirRequest: FhirRequest = {
         method: request.method as HttpMethod,
         url: relative + url.search,
@@ -86,16 +111,26 @@ export function createFhirApi(repo: HostRepository, fhirBasePath: string, fhirBa
         body,
         params: {},
         query: {},
-        headers: request.headers,
+        headers,
       };
       const keys = appointmentLockKeys(request.method, segments, url.searchParams, body);
       const route = () => router.handleRequest(fhirRequest, repo);
       const [outcome, resource] = keys.length ? await locks.run(keys, route) : await route();
+      if (resource?.resourceType === 'Bundle' && resource.type === 'searchset' && !url.searchParams.has('_total')) {
+        // Medplum counts a search's matches only when asked (`_total`), and a history's versions always.
+        delete resource.total;
+      } else if (resource?.resourceType === 'Bundle' && resource.type === 'history') {
+        resource.total = resource.entry?.length ?? 0;
+      }
       if (resource && !isOperationOutcome(resource)) {
-        return preferred(
+        const answer = resourceResponse(
+          outcome,
+          resource,
           request,
-          resourceResponse(outcome, resource, request, fhirBaseUrl(), url.searchParams.get('_pretty') === 'true'),
+          fhirBaseUrl(),
+          url.searchParams.get('_pretty') === 'true',
         );
+        return notModified(request, answer) ?? preferred(request, answer);
       }
       return outcomeResponse(isOperationOutcome(resource) ? resource : outcome, getRequestContext());
     },

@@ -8,10 +8,20 @@ export interface MedplumFlavor {
   version: string;
   /** `POST /admin/projects/:id/settings` exists (and `GET /admin/projects/:id` shows `setting`). */
   adminSettingsEndpoint: boolean;
+  /** If-Match is honoured on a conditional update (fhir-router 5.2); 5.0.10 ignores it there. */
+  ifMatchOnConditionalUpdate: boolean;
 }
 
-export const CURRENT_MEDPLUM: MedplumFlavor = { version: MEDPLUM_VERSION, adminSettingsEndpoint: true };
-export const MEDPLUM_5_0_10: MedplumFlavor = { version: '5.0.10-6a4145c', adminSettingsEndpoint: false };
+export const CURRENT_MEDPLUM: MedplumFlavor = {
+  version: MEDPLUM_VERSION,
+  adminSettingsEndpoint: true,
+  ifMatchOnConditionalUpdate: true,
+};
+export const MEDPLUM_5_0_10: MedplumFlavor = {
+  version: '5.0.10-6a4145c',
+  adminSettingsEndpoint: false,
+  ifMatchOnConditionalUpdate: false,
+};
 
 /** `--medplum-version 5.0.10` (or `current`). */
 export function flavorOf(name: string | undefined): MedplumFlavor | undefined {

@@ -105,7 +105,7 @@ export async function start(options: StartOptions = {}): Promise<RunningHost> {
     flavor,
     htmlNotFound: options.sasLayer === false,
   });
-  const fhirApi = createFhirApi(repo, FHIR_BASE_PATH, fhirBaseUrl);
+  const fhirApi = createFhirApi(repo, FHIR_BASE_PATH, fhirBaseUrl, flavor);
   /** The Medplum-faithful core: a generic request in, a generic response out. */
   const core = async (request: GenericRequest): Promise<GenericResponse> => {
     if (fhirApi.isRawBinaryCreate(request)) {

@@ -82,7 +82,7 @@ export function writeResponse(
     headers['content-encoding'] = encoding;
     delete headers['content-length'];
     headers['transfer-encoding'] = 'chunked';
-  } else if (headers['transfer-encoding'] !== 'chunked') {
+  } else if (headers['transfer-encoding'] !== 'chunked' && response.status !== 304) {
     headers['content-length'] = String(body.length);
   }
   res.writeHead(response.status, headers);

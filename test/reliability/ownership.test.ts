@@ -71,7 +71,6 @@ describe('the bearer token (SAS_GUARD_TOKEN)', () => {
       ['PUT', conditionalPath(value), appointmentWithIdentifier(value)],
       ['POST', 'fhir/R4/Appointment', appointmentWithIdentifier(value)],
       ['GET', 'fhir/R4/Appointment', undefined],
-      ['GET', 'fhir/R4/metadata', undefined],
       [
         'POST',
         `admin/projects/${host.project.id}/secrets`,
