@@ -102,6 +102,8 @@ export interface BotVmResult {
   bot_vm_p99_ms: number;
   bot_vm_trivial_p50_ms: number;
   bot_vm_trivial_p99_ms: number;
+  /** A creation the rules reject: the 422 also names the profile's errors (one StructureDefinition search). */
+  bot_vm_rejected_p50_ms: number;
   bot_bundle_bytes: number;
   /** The bot's two reads on a creation (read by id → 404, identifier search), made by a MedplumClient outside the vm. */
   bot_vm_reads_p50_ms: number;
@@ -138,12 +140,14 @@ export async function benchBotVm({ quick }: MicroOptions): Promise<BotVmResult> 
   const host = await start({ bare: true, port: 0, log: () => undefined });
   try {
     const bot: WithId<Bot> = { resourceType: 'Bot', id: randomUUID(), name: 'bench', runtimeVersion: 'vmcontext' };
-    const execute = async (botCode: string, fetch?: typeof globalThis.fetch): Promise<void> => {
+    const execute = async (botCode: string, fetch?: typeof globalThis.fetch, rejected = false): Promise<void> => {
       const base = appointmentWithIdentifier(randomUUID());
+      const start = Date.now() + 86_400_000;
       const input: WithId<Appointment> = {
         ...base,
-        start: new Date(Date.now() + 86_400_000).toISOString(),
-        end: new Date(Date.now() + 87_300_000).toISOString(),
+        start: new Date(start).toISOString(),
+        // An end before the start breaks a rule: the rejected path, which also checks the profile for the 422.
+        end: new Date(rejected ? start - 60_000 : start + 900_000).toISOString(),
         id: randomUUID(),
         meta: { ...base.meta, author: { reference: 'ClientApplication/bench' } },
       };
@@ -158,8 +162,8 @@ export async function benchBotVm({ quick }: MicroOptions): Promise<BotVmResult> 
         traceId: randomUUID(),
         fetch,
       });
-      if (!result.success) {
-        throw new Error(`bot failed: ${result.logResult.slice(0, 500)}`);
+      if (result.success === rejected) {
+        throw new Error(`bot ${rejected ? 'accepted' : 'failed'}: ${result.logResult.slice(0, 500)}`);
       }
     };
     const limits = { minCount: quick ? 60 : 300, maxCount: quick ? 200 : 1000, maxMs: quick ? 1500 : 5000 };
@@ -188,23 +192,27 @@ export async function benchBotVm({ quick }: MicroOptions): Promise<BotVmResult> 
     const full: number[] = [];
     const noIo: number[] = [];
     const trivial: number[] = [];
+    const rejections: number[] = [];
     const readTimes: number[] = [];
     const round4 = { ...limits, maxMs: limits.maxMs / 4 };
     for (let round = 0; round < 4; round++) {
       full.push(...(await timeEach(() => execute(code), round4)));
       noIo.push(...(await timeEach(() => execute(code, inMemoryFetch), round4)));
       trivial.push(...(await timeEach(() => execute(TRIVIAL_BOT), round4)));
+      rejections.push(...(await timeEach(() => execute(code, undefined, true), round4)));
       readTimes.push(...(await timeEach(reads, round4)));
     }
     const f = summarize(full);
     const n = summarize(noIo);
     const t = summarize(trivial);
     const r = summarize(readTimes);
+    const rejected = summarize(rejections);
     return {
       bot_vm_overhead_ratio: round(f.p50 / t.p50, 2),
       bot_vm_p50_ms: round(f.p50),
       bot_vm_p99_ms: round(f.p99),
       bot_vm_trivial_p50_ms: round(t.p50),
+      bot_vm_rejected_p50_ms: round(rejected.p50),
       bot_vm_trivial_p99_ms: round(t.p99),
       bot_bundle_bytes: Buffer.byteLength(code, 'utf8'),
       bot_vm_reads_p50_ms: round(r.p50),

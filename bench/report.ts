@@ -107,6 +107,7 @@ const LATENCIES: [string, string, string?][] = [
     'bot_vm_no_io_p99_ms',
   ],
   ['vmcontext, trivial bot (ms)', 'bot_vm_trivial_p50_ms', 'bot_vm_trivial_p99_ms'],
+  ['vmcontext, bot bundle refusing a creation, profile checked for the 422 (ms)', 'bot_vm_rejected_p50_ms'],
   ["the bot's 2 reads alone, MedplumClient outside the vm (ms)", 'bot_vm_reads_p50_ms'],
   ['conditional PUT, bare host, 1,000 stored (ms)', 'host_bare_p50_ms', 'host_bare_p99_ms'],
   ['conditional PUT, sas-guard, 1,000 stored (ms)', 'host_guard_p50_ms', 'host_guard_p99_ms'],

@@ -31,6 +31,14 @@ export const MUTATIONS: Mutation[] = [
     tests: ['test/rules/rules.test.ts'],
   },
   {
+    id: 'rejection-without-profile-issues',
+    breaks: "the bot's 422 also names what the profile refuses in the same appointment",
+    file: 'src/bot/guard.ts',
+    find: 'throw withProfileIssues(verdict.rejection, await profileIssues(medplum, appointment), config.language);',
+    replace: 'throw verdict.rejection;',
+    tests: ['test/host/readme-flow.test.ts'],
+  },
+  {
     id: 'tm2-four-years',
     breaks: 'TM-2 warns from 2 years (2 × 365.25 days) away',
     file: 'src/rules/rules/tm-2.ts',

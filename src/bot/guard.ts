@@ -4,7 +4,8 @@ import type { BotEvent, MedplumClient } from '@medplum/core';
 import type { Appointment, OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { ConfigError, parseBotSecrets } from '../rules/config.ts';
 import { identifierKey, isRecord } from '../rules/read.ts';
-import { judgeWrite } from '../rules/write.ts';
+import { judgeWrite, withProfileIssues } from '../rules/write.ts';
+import { profileIssues } from './profile-issues.ts';
 
 /**
  * A plain OperationOutcome object to throw. Medplum maps the status from `id` (business-rule → 422; none, with
@@ -89,7 +90,7 @@ export async function guardAppointment(medplum: MedplumClient, event: BotEvent):
     console.log(`sas-guard: ${describe(issue)}`);
   }
   if (verdict.rejection) {
-    throw verdict.rejection;
+    throw withProfileIssues(verdict.rejection, await profileIssues(medplum, appointment), config.language);
   }
   return verdict.stored;
 }

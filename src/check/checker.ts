@@ -9,7 +9,7 @@ import { loadConformanceResources } from '../profiles/index.ts';
 import { DEFAULT_CONFIG } from '../rules/config.ts';
 import type { GuardConfig } from '../rules/config.ts';
 import { hasErrors } from '../rules/engine.ts';
-import { judgeWrite } from '../rules/write.ts';
+import { judgeWrite, withProfileIssues } from '../rules/write.ts';
 import { isRecord } from '../rules/read.ts';
 import type { Language } from '../rules/types.ts';
 import type { InputItem } from './inputs.ts';
@@ -163,7 +163,9 @@ export class Checker {
     const verdict = judgeWrite(appointment, { previous, identifierHolders, now: this.now ?? new Date() }, this.config);
     const ruleIssues = verdict.issues;
     if (verdict.rejection) {
-      return { location, status: '422', httpStatus: 422, identifier, version, outcome: verdict.rejection, notes };
+      // As the bot does: the 422 also names what the profile would refuse.
+      const outcome = withProfileIssues(verdict.rejection, this.validator.validate(appointment).issues, language);
+      return { location, status: '422', httpStatus: 422, identifier, version, outcome, notes };
     }
     const toStore = verdict.stored;
 

@@ -4,8 +4,9 @@
 import type { Appointment, OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { GuardConfig } from './config.ts';
 import { evaluateAppointment, toOperationOutcome } from './engine.ts';
+import { capIssues } from './limits.ts';
 import { authorOf, recordedOwner, withOwner } from './owner.ts';
-import type { IdentifierKey } from './types.ts';
+import type { IdentifierKey, Language } from './types.ts';
 
 export interface StoredState {
   /** The stored version being replaced; absent on creation. */
@@ -36,4 +37,23 @@ export function judgeWrite(appointment: Appointment, state: StoredState, config:
   // host that records no writer, the first writer since).
   const creator = owner ?? (previous ? (authorOf(previous) ?? author) : author);
   return { issues, stored: creator ? withOwner(appointment, creator) : appointment };
+}
+
+/**
+ * The rejection with the errors the profile would also answer (400) in the same appointment, so that a sender fixes
+ * everything in one round trip: errors first (the rules', then the profile's), then the rules' warnings; bounded.
+ * Computed by the adapter on the rejected path only: an accepted write costs nothing more.
+ */
+export function withProfileIssues(
+  rejection: OperationOutcome,
+  profileIssues: readonly OperationOutcomeIssue[],
+  language: Language,
+): OperationOutcome {
+  const profileErrors = profileIssues.filter((issue) => issue.severity === 'error' || issue.severity === 'fatal');
+  if (profileErrors.length === 0) {
+    return rejection;
+  }
+  const ruleErrors = rejection.issue.filter((issue) => issue.severity === 'error');
+  const others = rejection.issue.filter((issue) => issue.severity !== 'error' && issue.code !== 'too-costly');
+  return { ...rejection, issue: capIssues([...ruleErrors, ...profileErrors, ...others], language) };
 }

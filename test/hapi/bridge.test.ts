@@ -93,6 +93,19 @@ test('the request context reaches the rules: OW-1, ID-3, ID-4', async () => {
   expect(rules(mismatch)).toContain('ID-4');
 });
 
+test('a rejection also names what the profile would refuse, as the Medplum bot does', async () => {
+  const { extension: _operator, ...appointment } = appointmentWithIdentifier('bridge-5');
+  const answer = await request('POST', '/judge', { appointment, identifierHolders: ['12'] });
+  expect(answer.status).toBe(422);
+  const issues = (answer.body as OperationOutcome).issue;
+  expect(issues.map((issue) => [ruleIdOf(issue) ?? issue.code, issue.expression?.[0]])).toEqual(
+    expect.arrayContaining([
+      ['ID-3', 'Appointment.identifier[0]'],
+      ['structure', 'Appointment.extension'],
+    ]),
+  );
+});
+
 test('a malformed judgement request is 400, an unknown route 404, each with an OperationOutcome', async () => {
   for (const [body, text] of [
     ['{', 'not JSON'],

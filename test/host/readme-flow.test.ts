@@ -74,3 +74,23 @@ test('a body only the profile refuses (no operator: no rule applies to what is a
   const search = await fetch(`${host.baseUrl}/Appointment?identifier=${encodeURIComponent(identifier)}`);
   expect(((await search.json()) as Bundle).entry ?? []).toHaveLength(0);
 });
+
+test('a body the rules and the profile both refuse: one 422 naming both, rules first, so one round trip fixes all', async () => {
+  const body = JSON.parse(readFileSync(join(EXAMPLES, 'bad.json'), 'utf8')) as Appointment;
+  delete body.extension;
+  const value = 'c0ffee00-0000-4000-8000-000000000003';
+  body.identifier = [{ system: 'urn:oid:1.1.111.1.11.1.1.1', value }];
+  const response = await fetch(
+    `${host.baseUrl}/Appointment?Identifier=${encodeURIComponent(`urn:oid:1.1.111.1.11.1.1.1|${value}`)}`,
+    { method: 'PUT', headers: { 'Content-Type': 'application/json+fhir' }, body: JSON.stringify(body) },
+  );
+  expect(response.status).toBe(422);
+  const outcome = (await response.json()) as OperationOutcome;
+  const listed = outcome.issue.map((issue) => [issue.severity, ruleIdOf(issue) ?? issue.code, issue.expression?.[0]]);
+  expect(listed.slice(0, 3)).toEqual([
+    ['error', 'ST-2', 'Appointment.participant[0].status'],
+    ['error', 'TM-1', 'Appointment.end'],
+    ['error', 'structure', 'Appointment.extension'],
+  ]);
+  expect(listed.slice(3).every(([severity]) => severity === 'warning')).toBe(true);
+});
