@@ -39,6 +39,14 @@ export const MUTATIONS: Mutation[] = [
     tests: ['test/host/readme-flow.test.ts'],
   },
   {
+    id: 'editors-see-each-other',
+    breaks: "an editor's read and search, a bare identifier's resolution included, see only its own appointments",
+    file: 'src/host/access.ts',
+    find: 'if (entries.length === 0 || entries.some((entry) => !entry.criteria)) {',
+    replace: 'if (entries.length >= 0) {',
+    tests: ['test/reliability/bare-identifier.test.ts'],
+  },
+  {
     id: 'tm2-four-years',
     breaks: 'TM-2 warns from 2 years (2 × 365.25 days) away',
     file: 'src/rules/rules/tm-2.ts',
