@@ -1,5 +1,6 @@
 // The host's one line per request: method, path with query, status, duration, caller, and why a request failed — the
-// rule ids of a rejection, or the OperationOutcome's first message — always whole, on one line.
+// rule ids of a rejection (`ST-2 TM-1 (warnings PS-2 CR-1)`), or the OperationOutcome's first message — always
+// whole, on one line.
 import type { RequestSummary } from './logged-request.ts';
 
 function duration(ms: number): string {
@@ -7,11 +8,9 @@ function duration(ms: number): string {
 }
 
 function rules(entry: RequestSummary): string | undefined {
-  const parts = [
-    entry.errors.length ? `errors ${entry.errors.join(' ')}` : undefined,
-    entry.warnings.length ? `warnings ${entry.warnings.join(' ')}` : undefined,
-  ].filter((part) => part !== undefined);
-  return parts.length ? parts.join(', ') : undefined;
+  const warnings = entry.warnings.length ? `(warnings ${entry.warnings.join(' ')})` : undefined;
+  const parts = [entry.errors.join(' '), warnings].filter((part) => !!part);
+  return parts.length ? parts.join(' ') : undefined;
 }
 
 export function formatLogLine(entry: RequestSummary): string {

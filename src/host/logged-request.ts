@@ -19,11 +19,11 @@ export interface Exchange {
   durationMs: number;
 }
 
-/** A body as kept: its text (bounded), or only its size and type when it is not text. */
+/** A body as kept: its text (bounded), or only its size when it is not text. */
 export interface LoggedBody {
   bytes: number;
   text?: string;
-  /** The text is the first `text.length` characters only. */
+  /** The text is the body's first MAX_LOGGED_BODY_BYTES bytes only (whole characters). */
   truncated?: boolean;
 }
 
@@ -65,8 +65,8 @@ export interface LoggedRequest extends RequestSummary {
   issues: LoggedIssue[];
 }
 
-/** Bodies are kept up to this many characters: an appointment or a 422 whole, a large search Bundle cut. */
-export const MAX_LOGGED_BODY_CHARS = 16 * 1024;
+/** Bodies are kept up to this many bytes: an appointment or a 422 whole, a large search Bundle cut. */
+export const MAX_LOGGED_BODY_BYTES = 16 * 1024;
 
 function isText(type: string, body: Buffer): boolean {
   if (type === '') {
@@ -82,15 +82,15 @@ function keptBody(body: Buffer | undefined, type: string, path: string, redactor
   if (!body.length || !isText(type, body)) {
     return { bytes: body.length };
   }
-  // Cut by characters, never inside one: 4 bytes per character at most, so the first MAX × 4 bytes hold MAX whole ones.
-  const decoded = body.subarray(0, MAX_LOGGED_BODY_CHARS * 4).toString('utf8');
-  const complete = body.length <= MAX_LOGGED_BODY_CHARS * 4 && decoded.length <= MAX_LOGGED_BODY_CHARS;
-  const text = redactor.body(complete ? decoded : decoded.slice(0, MAX_LOGGED_BODY_CHARS), {
-    mediaType: type,
-    path,
-    whole: complete,
-  });
-  return complete ? { bytes: body.length, text } : { bytes: body.length, text, truncated: true };
+  // Cut before a byte limit, never inside a UTF-8 character (continuation bytes are 10xxxxxx); decoding only what is
+  // kept also keeps the ring's memory to what it shows (a slice of a larger string would hold all of it).
+  const whole = body.length <= MAX_LOGGED_BODY_BYTES;
+  let end = Math.min(body.length, MAX_LOGGED_BODY_BYTES);
+  while (!whole && end > 0 && ((body[end] ?? 0) & 0xc0) === 0x80) {
+    end--;
+  }
+  const text = redactor.body(body.subarray(0, end).toString('utf8'), { mediaType: type, path, whole });
+  return whole ? { bytes: body.length, text } : { bytes: body.length, text, truncated: true };
 }
 
 interface OutcomeShape {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEFAULT_LOG_SIZE, logSizeFrom } from '../../src/host/request-log.ts';
-import { MAX_LOGGED_BODY_CHARS } from '../../src/host/logged-request.ts';
+import { MAX_LOGGED_BODY_BYTES } from '../../src/host/logged-request.ts';
 import type { RunningHost } from '../../src/host/server.ts';
 import { start } from '../../src/host/server.ts';
 import { badJsonIssues } from '../fixtures/readme-flow.ts';
@@ -63,7 +63,7 @@ describe('the host log, as npm start runs it', () => {
     );
     expect(requestLines[1]).toMatch(
       new RegExp(
-        ` 422 [\\d.]+ ms ${caller}: errors ${errors.map(([, id]) => id).join(' ')}, warnings ${warnings.map(([, id]) => id).join(' ')}$`,
+        ` 422 [\\d.]+ ms ${caller}: ${errors.map(([, id]) => id).join(' ')} \\(warnings ${warnings.map(([, id]) => id).join(' ')}\\)$`,
       ),
     );
     expect(requestLines[2]).toMatch(
@@ -162,7 +162,19 @@ describe('the ring', () => {
     });
     expect(binary.status).toBe(201);
     const [entry] = host.requestLog.entries();
-    expect(entry?.request.body).toEqual({ bytes: 200_000, text: 'é'.repeat(MAX_LOGGED_BODY_CHARS), truncated: true });
+    // 2 bytes each: the first MAX_LOGGED_BODY_BYTES bytes; one byte further would have split an 'é'.
+    expect(entry?.request.body).toEqual({
+      bytes: 200_000,
+      text: 'é'.repeat(MAX_LOGGED_BODY_BYTES / 2),
+      truncated: true,
+    });
+    const split = await fetch(`${host.baseUrl}/Binary`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'text/plain' },
+      body: `x${text}`,
+    });
+    expect(split.status).toBe(201);
+    expect(host.requestLog.entries()[0]?.request.body.text).toBe(`x${'é'.repeat(MAX_LOGGED_BODY_BYTES / 2 - 1)}`);
     expect(entry?.response.body.truncated).toBe(true);
   });
 });
