@@ -17,11 +17,13 @@ import { CURRENT_MEDPLUM } from './flavor.ts';
 import { createPreCommitHook } from './bots.ts';
 import { createFhirApi } from './fhir-api.ts';
 import { closeServer, createHostServer, listen } from './http-server.ts';
+import { createPage } from './page/index.ts';
 import { createHostProject } from './project.ts';
 import type { HostRepository } from './repo.ts';
 import { parseRequestBody } from './request-body.ts';
 import type { Origin } from './request-log.ts';
 import { RequestLog, logSizeFrom } from './request-log.ts';
+import type { Language } from '../rules/types.ts';
 
 export { AUTHOR_HEADER } from './auth.ts';
 export { MAX_BODY_BYTES } from './http-server.ts';
@@ -45,8 +47,10 @@ export interface StartOptions {
   medplum?: MedplumFlavor;
   /** Installs sas-guard once the server listens (default: src/deploy/installer.ts). Ignored when bare. */
   install?: (medplum: MedplumClient) => Promise<unknown>;
-  /** Requests the request log keeps (default SAS_GUARD_LOG_SIZE or 500). */
+  /** Requests the request log keeps, for the page (default SAS_GUARD_LOG_SIZE or 500). */
   logSize?: number;
+  /** The page's labels at first (default SAS_GUARD_LANGUAGE; else fr). */
+  language?: Language;
 }
 
 export interface RunningHost {
@@ -55,7 +59,7 @@ export interface RunningHost {
   /** FHIR base: `http://127.0.0.1:8103/fhir/R4`. */
   baseUrl: string;
   repo: HostRepository;
-  /** Every request of the editors' software, redacted, the newest kept. */
+  /** Every request of the editors' software, redacted, the newest kept (the page's source). */
   requestLog: RequestLog;
   project: WithId<Project>;
   /** The default writer of unauthenticated requests. */
@@ -121,6 +125,19 @@ export async function start(options: StartOptions = {}): Promise<RunningHost> {
   const requestLog = new RequestLog({ size: logSize, log, secrets: [token, host.clientApplication.secret] });
   const origin = (request: GenericRequest): Origin =>
     request.headers[INSTALLER_HEADER] === installerKey ? 'installer' : auth.isBotRequest(request) ? 'bot' : 'client';
+  const page =
+    options.sasLayer === false
+      ? undefined
+      : createPage({
+          requestLog,
+          repo,
+          token,
+          language: options.language,
+          fhirBasePath: FHIR_BASE_PATH,
+          fhirBaseUrl,
+          administrator: systemAuthor.reference ?? '',
+          log,
+        });
   let installed!: (value: Promise<void>) => void;
   const ready = new Promise<void>((resolve) => (installed = resolve));
   const server = createHostServer({
@@ -129,6 +146,7 @@ export async function start(options: StartOptions = {}): Promise<RunningHost> {
     core,
     ready,
     serveEarly: (request) => origin(request) !== 'client',
+    page: page?.serve,
     onExchange: (exchange) => requestLog.record(exchange, origin(exchange.request)),
     sasLayer:
       options.sasLayer === false ? undefined : () => ({ fhirBasePath: FHIR_BASE_PATH, fhirBaseUrl: fhirBaseUrl() }),
