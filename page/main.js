@@ -46,6 +46,22 @@ function follow() {
   renderTraffic(state, render);
 }
 
+/** A refused stream (a session expired, a host restarted) is opened again, or the page goes back to the token form. */
+function reconnectLater() {
+  setTimeout(async () => {
+    try {
+      const response = await fetch('/_sas-guard/api/setup');
+      if (response.status === 401) {
+        location.reload();
+      } else {
+        connect();
+      }
+    } catch {
+      reconnectLater();
+    }
+  }, 2000);
+}
+
 function connect() {
   const events = new EventSource('/_sas-guard/api/events');
   events.addEventListener('open', () => {
@@ -56,11 +72,7 @@ function connect() {
     state.live = events.readyState === EventSource.CLOSED ? 'offline' : 'connecting';
     renderLive();
     if (events.readyState === EventSource.CLOSED) {
-      // A closed stream (the host restarted, a session expired) is opened again; the page reloads if it must log in.
-      setTimeout(
-        () => fetch('/_sas-guard/api/setup').then((r) => (r.status === 401 ? location.reload() : connect())),
-        2000,
-      );
+      reconnectLater();
     }
   });
   events.addEventListener('snapshot', (event) => {
