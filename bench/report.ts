@@ -52,6 +52,24 @@ export const TARGETS: Target[] = [
     ok: (v) => v <= 1000,
   },
   {
+    key: 'hostile_max_ms',
+    what: 'slowest answer to a hostile body of about 1 MB (ms)',
+    target: '≤ 1000',
+    ok: (v) => v <= 1000,
+  },
+  {
+    key: 'hostile_max_answer_bytes',
+    what: 'largest answer to a hostile body (bytes)',
+    target: '≤ 1 MB',
+    ok: (v) => v <= 1024 * 1024,
+  },
+  {
+    key: 'honest_behind_hostile_max_ms',
+    what: 'an honest conditional PUT behind two hostile bodies in flight, slowest (ms)',
+    target: '≤ 1000',
+    ok: (v) => v <= 1000,
+  },
+  {
     key: 'hapi_guard_overhead_ratio',
     what: 'median conditional PUT on HAPI FHIR, with sas-guard ÷ without (same server, interleaved)',
     target: '≤ 1.25',

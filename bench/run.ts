@@ -7,6 +7,7 @@ import { cpus, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { benchGatewayFairness } from './gateway-fairness.ts';
 import { benchHapi } from './hapi.ts';
+import { benchHostile } from './hostile.ts';
 import { benchHost } from './host.ts';
 import { benchBotVm, benchRules, benchValidation } from './micro.ts';
 import { benchRequestLog } from './request-log.ts';
@@ -17,7 +18,7 @@ import { benchSasCheck } from './sas-check.ts';
 
 const USAGE = `Usage: npm run bench [-- --quick]
 
-Runs every sas-guard benchmark (rules, profile validation, the bot in vmcontext, the request log, the embedded host, HAPI with and
+Runs every sas-guard benchmark (rules, profile validation, the bot in vmcontext, the request log, the embedded host, hostile input, HAPI with and
 without the plugin and the bridge, the gateway's fairness, sas-check's batch rate), prints the targets, latencies and other figures, and writes bench/results.json (a
 full run also bench/runs/<date>.json, which docs/performance.md is generated from). A full run takes several minutes
 on 2 cores; --quick runs fewer iterations, for a first look.
@@ -71,6 +72,8 @@ async function main(): Promise<number> {
   Object.assign(results, await benchRequestLog({ quick }));
   log('embedded host...');
   Object.assign(results, await benchHost({ quick, log }));
+  log('hostile input...');
+  Object.assign(results, await benchHostile({ quick }));
   log('HAPI FHIR with and without sas-guard...');
   Object.assign(results, await benchHapi({ quick, log }));
   log('gateway fairness...');

@@ -2,10 +2,10 @@
 // idempotently; `--dry-run` prints the plan; `--uninstall` removes what deploy installed. Errors end with one line and a
 // non-zero exit, never a stack.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BOT_NAME } from '../medplum.ts';
-import { connect, loadDotEnv } from './env.ts';
+import { connect, loadDotEnv, withoutCredentials } from './env.ts';
 import { DeployError, describeError } from './errors.ts';
 import { formatReport } from './format.ts';
 import { installSasGuard, uninstallSasGuard } from './installer.ts';
@@ -36,8 +36,9 @@ Options:
   --language <fr|en>            SAS_GUARD_LANGUAGE
   --severities <json>           SAS_GUARD_SEVERITIES
   --trusted-authors <refs>      SAS_GUARD_TRUSTED_AUTHORS
-  --medplum-config <path>       medplum.config.json to update with the bot id (default ./medplum.config.json)
-  --no-write-config             leave medplum.config.json and the bot's dist file alone
+  --medplum-config <path>       the tracked medplum.config.json (default ./medplum.config.json), never changed: the bot id
+                                goes to .medplum/medplum.config.json beside it (git-ignored), for the medplum CLI
+  --no-write-config             write neither .medplum/medplum.config.json nor the bot's dist file
   --json                        print the report as JSON
   -v, --verbose                 print each item as it is decided
   -h, --help                    this help
@@ -64,36 +65,47 @@ interface BotConfigEntry {
   dist?: string;
 }
 
-/** Keeps medplum.config.json pointing at the deployed bot (so `npx medplum bot deploy <name>` redeploys it). */
-function updateMedplumConfig(
-  path: string,
+/** Where deploy keeps the bot id for the medplum CLI: beside the tracked medplum.config.json, in an ignored folder. */
+export const LOCAL_CLI_DIR = '.medplum';
+
+/**
+ * Writes `.medplum/medplum.config.json`: the tracked medplum.config.json's bot entry with the deployed bot's id and its
+ * paths seen from `.medplum/`, so that `npm run medplum -- bot deploy <name>` (the medplum CLI run there) redeploys it
+ * while the tracked file, and the admin's git checkout, stay as they are. Also writes the bundle where `dist` says.
+ */
+function writeLocalCliConfig(
+  trackedPath: string,
   botName: string,
   botId: string,
   code: string | undefined,
   log: (line: string) => void,
 ): void {
-  if (!existsSync(path)) {
-    log(`${path} not found: medplum CLI config not updated`);
+  if (!existsSync(trackedPath)) {
+    log(`${trackedPath} not found: no medplum CLI configuration written`);
     return;
   }
-  const text = readFileSync(path, 'utf8');
-  const config = JSON.parse(text) as { bots?: BotConfigEntry[] };
-  const entry = config.bots?.find((bot) => bot.name === botName);
+  const tracked = JSON.parse(readFileSync(trackedPath, 'utf8')) as { bots?: BotConfigEntry[] };
+  const entry = tracked.bots?.find((bot) => bot.name === botName);
   if (!entry) {
-    log(`${path} has no bot named ${botName}: not updated`);
+    log(`${trackedPath} has no bot named ${botName}: no medplum CLI configuration written`);
     return;
   }
-  if (entry.id !== botId) {
-    entry.id = botId;
-    writeFileSync(path, JSON.stringify(config, null, 2) + '\n', 'utf8');
-    log(`${path}: bot ${botName} id set to ${botId || '""'}`);
-  }
+  const root = dirname(trackedPath);
+  const localDir = join(root, LOCAL_CLI_DIR);
+  const fromLocal = (path: string | undefined): string | undefined =>
+    path === undefined ? undefined : relative(localDir, resolve(root, path));
+  const local = { bots: [{ ...entry, id: botId, source: fromLocal(entry.source), dist: fromLocal(entry.dist) }] };
+  mkdirSync(localDir, { recursive: true });
+  writeFileSync(join(localDir, 'medplum.config.json'), JSON.stringify(local, null, 2) + '\n', 'utf8');
+  log(
+    `${join(LOCAL_CLI_DIR, 'medplum.config.json')}: bot ${botName} id ${botId || '""'} (git-ignored; ${trackedPath} unchanged)`,
+  );
   if (code !== undefined && entry.dist) {
-    const dist = resolve(dirname(path), entry.dist);
+    const dist = resolve(root, entry.dist);
     if (!existsSync(dist) || readFileSync(dist, 'utf8') !== code) {
       mkdirSync(dirname(dist), { recursive: true });
       writeFileSync(dist, code, 'utf8');
-      log(`${dist}: bundle written (what \`npx medplum bot deploy ${botName}\` sends)`);
+      log(`${dist}: bundle written (what \`npm run medplum -- bot deploy ${botName}\` sends)`);
     }
   }
 }
@@ -174,7 +186,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (values.uninstall) {
       report = await uninstallSasGuard(connection.medplum, { dryRun, log, force: values.force === true });
       if (!dryRun && writeConfig) {
-        updateMedplumConfig(configPath, BOT_NAME, '', undefined, log);
+        writeLocalCliConfig(configPath, BOT_NAME, '', undefined, log);
       }
     } else {
       const { deployableBotCode } = await import('../build/bot-bundle.ts');
@@ -191,7 +203,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         accessPolicy: values['no-access-policy'] !== true,
       });
       if (!dryRun && writeConfig && report.botId) {
-        updateMedplumConfig(configPath, BOT_NAME, report.botId, botCode, log);
+        writeLocalCliConfig(configPath, BOT_NAME, report.botId, botCode, log);
       }
     }
     console.log(json ? JSON.stringify(report, null, 2) : '\n' + formatReport(report));
@@ -201,7 +213,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const { message, hint } =
       typeof parseError === 'string' && parseError.startsWith('ERR_PARSE_ARGS')
         ? { message: (err as Error).message, hint: 'see sas-guard deploy --help' }
-        : describeError(err, baseUrl);
+        : describeError(err, baseUrl === undefined ? undefined : withoutCredentials(baseUrl));
     console.error(`sas-guard deploy: ${message}${hint ? ` — ${hint}` : ''}`.replace(/\s*\n\s*/g, ' '));
     return 1;
   }

@@ -25,6 +25,11 @@ export interface Connection {
   auth: 'access token' | 'client credentials' | 'none';
 }
 
+/** A URL as it may be printed: user and password (`https://user:secret@host/`) masked. */
+export function withoutCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1<redacted>@');
+}
+
 function withSlash(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;
 }
@@ -38,12 +43,25 @@ export async function connect(env: NodeJS.ProcessEnv = process.env): Promise<{ m
       'set it in the environment or in .env, e.g. MEDPLUM_BASE_URL=https://api.example.com/ (or http://localhost:8103/ for `npm start`)',
     );
   }
-  let baseUrl: string;
+  let url: URL;
   try {
-    baseUrl = withSlash(new URL(rawBaseUrl).toString());
+    url = new URL(rawBaseUrl);
   } catch {
-    throw new DeployError(`MEDPLUM_BASE_URL is not a URL: ${rawBaseUrl}`);
+    throw new DeployError(`MEDPLUM_BASE_URL is not a URL: ${withoutCredentials(rawBaseUrl)}`);
   }
+  if (url.username || url.password) {
+    throw new DeployError(
+      `MEDPLUM_BASE_URL holds credentials (${withoutCredentials(url.href)})`,
+      'remove them from the URL and set MEDPLUM_CLIENT_ID and MEDPLUM_CLIENT_SECRET instead',
+    );
+  }
+  if (/\/fhir\/R4\/?$/i.test(url.pathname)) {
+    throw new DeployError(
+      `MEDPLUM_BASE_URL names the FHIR base (${withoutCredentials(url.href)})`,
+      `give the server root instead, e.g. ${withoutCredentials(url.href.replace(/fhir\/R4\/?$/i, ''))} (the medplum CLI adds fhir/R4 itself)`,
+    );
+  }
+  const baseUrl = withSlash(url.toString());
   const medplum = new MedplumClient({
     baseUrl,
     fhirUrlPath: env.MEDPLUM_FHIR_URL_PATH || undefined,

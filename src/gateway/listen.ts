@@ -3,49 +3,10 @@
 // request line, headers too large, time-out) answered with an OperationOutcome instead of a bare status line.
 import { readFileSync } from 'node:fs';
 import type { RequestListener, Server } from 'node:http';
-import http, { STATUS_CODES } from 'node:http';
+import http from 'node:http';
 import https from 'node:https';
-import type { Duplex } from 'node:stream';
 import type { GatewayConfig } from './config.ts';
-import { outcomeBody } from './respond.ts';
-
-/** Node's parser errors as the status they mean. */
-export function clientErrorStatus(code: string | undefined): number {
-  if (code === 'HPE_HEADER_OVERFLOW') {
-    return 431;
-  }
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    return 408;
-  }
-  return 400;
-}
-
-/**
- * Answers a message Node could not parse with an OperationOutcome and closes the connection (Node's default is a
- * bare `400 Bad Request` without a body). Returns the status sent, or undefined when the socket was already gone.
- */
-export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): number | undefined {
-  if (err.code === 'ECONNRESET' || !socket.writable) {
-    socket.destroy();
-    return undefined;
-  }
-  const status = clientErrorStatus(err.code);
-  const text =
-    status === 431
-      ? 'The request headers are too large'
-      : status === 408
-        ? 'The request was not received in time'
-        : 'The request is not valid HTTP';
-  const body = outcomeBody(text, status === 408 ? 'timeout' : status === 431 ? 'too-costly' : 'structure');
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
-      'Content-Type: application/fhir+json\r\n' +
-      `Content-Length: ${body.length}\r\n` +
-      'Connection: close\r\n\r\n' +
-      body.toString('utf8'),
-  );
-  return status;
-}
+import { answerClientError } from '../http/client-error.ts';
 
 /** Starts listening as configured; `crl` are the CRLs already read and checked. */
 export async function listen(

@@ -29,8 +29,9 @@ import { RETRY_AFTER, Refused, failureAnswer, outcome, sendBuffered, sendStreame
 import type { UpstreamExchange } from './upstream.ts';
 import { Upstream, endToEnd } from './upstream.ts';
 import { listen } from './listen.ts';
-import { loggableTarget, parseTarget } from './request-target.ts';
+import { loggableTarget, parseTarget } from '../http/target.ts';
 import { readRewritable, requestBody } from './bodies.ts';
+import { parseConfig } from '../rules/config.ts';
 
 export interface GatewayOptions {
   /** One line per request and per failure (default console.log). */
@@ -57,6 +58,8 @@ const CREDENTIAL_PATHS = ['/auth/', '/oauth2/', '/admin/'];
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
   const log = options.log ?? ((line: string) => console.log(`[sas-guard gateway] ${line}`));
   const env = options.env ?? process.env;
+  // The deployment's language and severities, for the SAS layer's own answers (ID-4): the bot's, from the same variables.
+  const rules = parseConfig(env);
   const base = config.fhirBasePath;
   const limits = config.limits;
   // Before anything is opened: a bad CRL file stops the gateway here.
@@ -155,7 +158,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     };
 
     let context: SasRequestContext | undefined;
-    const sasOptions: SasLayerOptions = { fhirBasePath: base, fhirBaseUrl: publicRoot + base.slice(1) };
+    const sasOptions: SasLayerOptions = { fhirBasePath: base, fhirBaseUrl: publicRoot + base.slice(1), config: rules };
     if (path === base || path.startsWith(base + '/')) {
       const decision = sasTransformRequest(request, sasOptions);
       if (decision.action === 'respond') {

@@ -1,12 +1,14 @@
 // The embedded host on node:http: each request read (bounded: 413), authenticated (401), given its request context
 // and its writer's AccessPolicy, passed through the SAS HTTP layer (unless --medplum-only) to the Medplum-faithful
 // core, and answered; an unexpected error is a 500 OperationOutcome, its stack only in the log.
-import { OperationOutcomeError, contentTooLarge, unauthorized } from '@medplum/core';
+import { OperationOutcomeError, badRequest, contentTooLarge, unauthorized } from '@medplum/core';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { flatHeaders, readBody } from '../http/body.ts';
+import { answerClientError } from '../http/client-error.ts';
+import { loggableTarget, parseTarget } from '../http/target.ts';
 import type { SasLayerOptions } from '../http/sas-layer.ts';
 import { sasTransformRequest, sasTransformResponse } from '../http/sas-layer.ts';
 import type { GenericRequest, GenericResponse } from '../http/types.ts';
@@ -55,6 +57,13 @@ export function createHostServer(options: HttpServerOptions): Server {
     };
     const requestId = randomUUID();
     const traceId = req.headers['x-trace-id']?.toString() || randomUUID();
+    // What is not a request target (`GET http://[`, `http://%zz/`, a bad port) is the client's mistake: 400.
+    const target = parseTarget(req.url);
+    if (!target) {
+      req.resume();
+      send(outcomeResponse(badRequest('The request target is not a URL'), { requestId, traceId }), true);
+      return;
+    }
     const body = await readBody(req, MAX_BODY_BYTES);
     if (body === undefined) {
       send(
@@ -64,7 +73,7 @@ export function createHostServer(options: HttpServerOptions): Server {
       res.on('finish', () => req.socket.destroy());
       return;
     }
-    const request: GenericRequest = { ...exchange.request, body };
+    const request: GenericRequest = { ...exchange.request, url: target.path + target.search, body };
     exchange.request = request;
     if (!serveEarly(request) && !(await installed)) {
       send(unavailable('sas-guard could not be installed on this host: no request is served unchecked'));
@@ -109,13 +118,18 @@ export function createHostServer(options: HttpServerOptions): Server {
     }
     const started = performance.now();
     const exchange: Exchange = {
-      request: { method: (req.method ?? 'GET').toUpperCase(), url: req.url ?? '/', headers: flatHeaders(req.headers) },
+      // The target as it may be logged, until it is read (a target that is not a URL is answered 400 before).
+      request: {
+        method: (req.method ?? 'GET').toUpperCase(),
+        url: loggableTarget(req.url),
+        headers: flatHeaders(req.headers),
+      },
       startedAt: Date.now(),
       durationMs: 0,
     };
     const handled = handle(req, res, exchange).catch((err: unknown) => {
       log(
-        `Internal error on ${req.method ?? ''} ${req.url ?? ''}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+        `Internal error on ${req.method ?? ''} ${loggableTarget(req.url)}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
       );
       if (!res.headersSent) {
         exchange.response = internalError();
@@ -136,6 +150,9 @@ export function createHostServer(options: HttpServerOptions): Server {
     }
   });
   server.keepAliveTimeout = 5_000;
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    answerClientError(err, socket);
+  });
   return server;
 }
 

@@ -1,36 +1,79 @@
 // `npm start` / `sas-guard start`: the embedded host. `--bare` starts it empty (no sas-guard installation);
 // `--medplum-only` drops the SAS HTTP layer (plain Medplum behaviour, e.g. 400 on `?Identifier=`, no Location on 200).
+import { UsageError, parseCommandLine, usageLine } from '../cli/args.ts';
+import { ConfigError } from '../rules/config.ts';
+import { flavorOf } from './flavor.ts';
 import { start } from './server.ts';
 
-const USAGE = `Usage: sas-guard start [--bare] [--medplum-only]
+const USAGE = `Usage: sas-guard start [--bare] [--medplum-only] [--medplum-version current|5.0.10]
   Serves a local, in-memory FHIR R4 endpoint at http://$HOST:$PORT/fhir/R4 (default 127.0.0.1:8103) with sas-guard
-  installed, and its test bench page at http://$HOST:$PORT/. Data lives in memory only. SAS_GUARD_TOKEN set: every
-  request needs "Authorization: Bearer <token>" (the page asks for it). SAS_GUARD_LOG_SIZE: requests the page keeps (500).
-  --bare          start empty, without installing sas-guard (then: npm run deploy with MEDPLUM_BASE_URL pointing here)
-  --medplum-only  without the SAS HTTP layer: answers exactly as a plain Medplum server with sas-guard deployed`;
+  installed, and its test bench page at http://$HOST:$PORT/ (docs/test-bench.md); nothing is served until the
+  installation is done. Data lives in memory only; Ctrl-C stops it.
+  --bare             start empty, without installing sas-guard (then: npm run deploy with MEDPLUM_BASE_URL pointing here)
+  --medplum-only     without the SAS HTTP layer: answers exactly as a plain Medplum server with sas-guard deployed
+  --medplum-version  the Medplum line to answer as: current (default) or 5.0.10 (no POST admin/projects/:id/settings)
+  -h, --help         this text
+Environment: HOST, PORT; SAS_GUARD_TOKEN (every request then needs "Authorization: Bearer <token>", the page asks it);
+  SAS_GUARD_CLIENT_ID + SAS_GUARD_CLIENT_SECRET (the project admin client, for client credentials);
+  SAS_GUARD_LANGUAGE, SAS_GUARD_SEVERITIES, SAS_GUARD_TRUSTED_AUTHORS (the rules' configuration, as a deployment's);
+  SAS_GUARD_LOG_SIZE (the requests the page keeps, default 500).
+Exit status: 0 stopped by SIGINT/SIGTERM; 1 could not start (e.g. the port is taken); 2 usage or configuration error.`;
 
 /** Runs until SIGINT/SIGTERM; resolves with the exit code. */
 export async function runHost(argv: string[]): Promise<number> {
-  const args = new Set(argv);
-  if (args.has('--help') || args.has('-h')) {
+  let values;
+  try {
+    ({ values } = parseCommandLine({
+      args: argv,
+      options: {
+        bare: { type: 'boolean' },
+        'medplum-only': { type: 'boolean' },
+        'medplum-version': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(usageLine('sas-guard start', err));
+      return 2;
+    }
+    throw err;
+  }
+  if (values.help) {
     console.log(USAGE);
     return 0;
   }
-  const unknown = [...args].filter((arg) => arg !== '--bare' && arg !== '--medplum-only');
-  if (unknown.length > 0) {
-    console.error(`sas-guard start: unknown option ${unknown.join(' ')}\n${USAGE}`);
+  const medplum = flavorOf(values['medplum-version']);
+  if (!medplum) {
+    console.error(
+      usageLine(
+        'sas-guard start',
+        new UsageError(`--medplum-version is current or 5.0.10 (got "${values['medplum-version'] ?? ''}")`),
+      ),
+    );
     return 2;
   }
-  const bare = args.has('--bare');
-  const sasLayer = !args.has('--medplum-only');
-  const host = await start({ bare, sasLayer });
+  const bare = values.bare === true;
+  const sasLayer = values['medplum-only'] !== true;
+  let host;
+  try {
+    host = await start({ bare, sasLayer, medplum });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`sas-guard start: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
   console.log(`sas-guard host: FHIR base ${host.baseUrl}${bare ? ' (bare)' : ''}${sasLayer ? '' : ' (medplum-only)'}`);
   if (sasLayer) {
     console.log(`sas-guard host: test bench (every request, what it was answered and why) at ${host.url}`);
   }
+  const running = host;
   return new Promise((resolve) => {
     const stop = (): void => {
-      host.close().then(
+      running.close().then(
         () => resolve(0),
         () => resolve(1),
       );

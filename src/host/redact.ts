@@ -2,6 +2,7 @@
 // lose the values of secret fields (client secrets, tokens, a Project's `secret` settings, the list sent to
 // admin/projects/:id/secrets, a token form's client_secret); the configured secrets (SAS_GUARD_TOKEN, the admin
 // client's secret) are blanked wherever they appear, as a last net.
+import { SECRET_PARAMETER } from '../http/target.ts';
 
 export const REDACTED = '[redacted]';
 
@@ -25,7 +26,6 @@ const SECRET_KEYS = new Set([
   'code_verifier',
   'assertion',
 ]);
-const SECRET_QUERY = /([?&](?:client_secret|access_token|refresh_token|id_token|password)=)[^&#]*/gi;
 /** A secret string value in JSON text, for bodies too large to parse: `"access_token":"…"`. */
 const SECRET_JSON_STRING = new RegExp(`("(?:${[...SECRET_KEYS].join('|')})"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'g');
 const SETTING_JSON_VALUE = /("value[A-Z][A-Za-z]*"\s*:\s*)("(?:[^"\\]|\\.)*"|-?[\d.eE+]+|true|false)/g;
@@ -60,8 +60,27 @@ export class Redactor {
     return result;
   }
 
+  /** Path and query, the values of credential-like query parameters blanked (as the host's other log lines do). */
   url(url: string): string {
-    return this.text(url.replace(SECRET_QUERY, `$1${REDACTED}`));
+    const query = url.indexOf('?');
+    if (query < 0) {
+      return this.text(url);
+    }
+    const params = url
+      .slice(query + 1)
+      .split('&')
+      .map((pair) => {
+        const equals = pair.indexOf('=');
+        const name = equals < 0 ? pair : pair.slice(0, equals);
+        let decoded = name;
+        try {
+          decoded = decodeURIComponent(name);
+        } catch {
+          // kept as sent
+        }
+        return equals >= 0 && SECRET_PARAMETER.test(decoded) ? `${name}=${REDACTED}` : pair;
+      });
+    return this.text(`${url.slice(0, query)}?${params.join('&')}`);
   }
 
   headers(headers: Record<string, string>): Record<string, string> {

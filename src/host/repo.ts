@@ -33,6 +33,7 @@ import type {
   Resource,
   StructureDefinition,
 } from '@medplum/fhirtypes';
+import { capIssues } from '../rules/limits.ts';
 import { checkAccess, checkReadable, checkWritable, readCriteria } from './access.ts';
 import { getRequestContext, withoutAccessPolicy } from './context.ts';
 import { IDENTIFIER_INDEXED_TYPE, IdentifierIndex } from './identifier-index.ts';
@@ -195,12 +196,20 @@ export class HostRepository extends MemoryRepository {
   }
 
   async validate(resource: Resource): Promise<void> {
-    // Throws an OperationOutcomeError (400) on errors; returns warnings, which Medplum only logs.
-    validateResource(resource);
-    for (const url of resource.meta?.profile ?? []) {
-      if (!(await this.profiles.validate(resource, url))) {
-        this.log(`Unknown profile referenced: ${url} (${resource.resourceType}/${resource.id ?? ''}), skipped`);
+    try {
+      // Throws an OperationOutcomeError (400) on errors; returns warnings, which Medplum only logs.
+      validateResource(resource);
+      for (const url of resource.meta?.profile ?? []) {
+        if (!(await this.profiles.validate(resource, url))) {
+          this.log(`Unknown profile referenced: ${url} (${resource.resourceType}/${resource.id ?? ''}), skipped`);
+        }
       }
+    } catch (err) {
+      // At most MAX_LISTED_ISSUES issues in the answer, whatever the body.
+      if (err instanceof OperationOutcomeError) {
+        throw new OperationOutcomeError({ ...err.outcome, issue: capIssues(err.outcome.issue, 'en') });
+      }
+      throw err;
     }
   }
 

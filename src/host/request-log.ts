@@ -2,6 +2,7 @@
 // newest `size`), printed as one line on the host's log (log-line.ts), and told to whoever listens (the page). The
 // host's own requests — the installer's at start, a bot's reads during a write — are not the editor's traffic: the
 // installer's are counted and summarised in one line, a bot's belong to the write they serve.
+import { ConfigError } from '../rules/config.ts';
 import type { Exchange, LoggedRequest, RequestSummary } from './logged-request.ts';
 import { toLoggedRequest } from './logged-request.ts';
 import { formatLogLine } from './log-line.ts';
@@ -30,7 +31,9 @@ export function logSizeFrom(value: string | undefined): number {
   }
   const size = Number(value);
   if (!Number.isInteger(size) || size < 1 || size > MAX_LOG_SIZE) {
-    throw new Error(`SAS_GUARD_LOG_SIZE is "${value}" (expected a whole number of requests, 1 to ${MAX_LOG_SIZE})`);
+    throw new ConfigError([
+      `SAS_GUARD_LOG_SIZE is "${value}" (expected a whole number of requests, 1 to ${MAX_LOG_SIZE})`,
+    ]);
   }
   return size;
 }

@@ -7,7 +7,9 @@ import type { MedplumClient, WithId } from '@medplum/core';
 import { createReference } from '@medplum/core';
 import type { ClientApplication, Project } from '@medplum/fhirtypes';
 import { randomBytes } from 'node:crypto';
+import type { GuardDeployConfig } from '../deploy/types.ts';
 import { indexServerDefinitions } from '../profiles/index.ts';
+import { parseConfig } from '../rules/config.ts';
 import type { GenericRequest, GenericResponse } from '../http/types.ts';
 import { createAdminApi } from './admin-api.ts';
 import { HostAuth } from './auth.ts';
@@ -43,13 +45,18 @@ export interface StartOptions {
   log?: (line: string) => void;
   /** The project admin client's id and secret, for client credentials (default SAS_GUARD_CLIENT_ID/_SECRET; unset: none). */
   adminClient?: { id: string; secret: string };
+  /**
+   * The deployment's settings, as the bot reads them from project secrets: SAS_GUARD_LANGUAGE, SAS_GUARD_SEVERITIES,
+   * SAS_GUARD_TRUSTED_AUTHORS (default: the environment). A wrong value stops start() with a ConfigError.
+   */
+  settings?: Readonly<Record<string, string | undefined>>;
   /** Which Medplum server to answer as (default: the current line). */
   medplum?: MedplumFlavor;
   /** Installs sas-guard once the server listens (default: src/deploy/installer.ts). Ignored when bare. */
   install?: (medplum: MedplumClient) => Promise<unknown>;
   /** Requests the request log keeps, for the page (default SAS_GUARD_LOG_SIZE or 500). */
   logSize?: number;
-  /** The page's labels at first (default SAS_GUARD_LANGUAGE; else fr). */
+  /** The page's labels at first (default: the configured SAS_GUARD_LANGUAGE). */
   language?: Language;
 }
 
@@ -68,6 +75,8 @@ export interface RunningHost {
 }
 
 export async function start(options: StartOptions = {}): Promise<RunningHost> {
+  const settings = options.settings ?? process.env;
+  const config = parseConfig(settings);
   indexServerDefinitions();
   const log = options.log ?? ((line: string) => console.log(`[sas-guard host] ${line}`));
   const token = options.token ?? process.env.SAS_GUARD_TOKEN ?? undefined;
@@ -75,7 +84,7 @@ export async function start(options: StartOptions = {}): Promise<RunningHost> {
   const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : 8103);
 
   const flavor = options.medplum ?? CURRENT_MEDPLUM;
-  const logSize = options.logSize ?? logSizeFrom(process.env.SAS_GUARD_LOG_SIZE);
+  const logSize = options.logSize ?? logSizeFrom(settings.SAS_GUARD_LOG_SIZE);
   const adminClient =
     options.adminClient ??
     (process.env.SAS_GUARD_CLIENT_ID && process.env.SAS_GUARD_CLIENT_SECRET
@@ -132,7 +141,7 @@ export async function start(options: StartOptions = {}): Promise<RunningHost> {
           requestLog,
           repo,
           token,
-          language: options.language,
+          language: options.language ?? config.language,
           fhirBasePath: FHIR_BASE_PATH,
           fhirBaseUrl,
           administrator: systemAuthor.reference ?? '',
@@ -149,7 +158,9 @@ export async function start(options: StartOptions = {}): Promise<RunningHost> {
     page: page?.serve,
     onExchange: (exchange) => requestLog.record(exchange, origin(exchange.request)),
     sasLayer:
-      options.sasLayer === false ? undefined : () => ({ fhirBasePath: FHIR_BASE_PATH, fhirBaseUrl: fhirBaseUrl() }),
+      options.sasLayer === false
+        ? undefined
+        : () => ({ fhirBasePath: FHIR_BASE_PATH, fhirBaseUrl: fhirBaseUrl(), config }),
     log,
   });
   rootUrl = await listen(server, port, hostName);
@@ -200,24 +211,31 @@ async function installInto(
   if (token) {
     medplum.setAccessToken(token);
   }
-  const install = options.install ?? (await loadInstaller(log));
+  const settings = options.settings ?? process.env;
+  const install =
+    options.install ??
+    (await loadInstaller(log, {
+      language: settings.SAS_GUARD_LANGUAGE,
+      severities: settings.SAS_GUARD_SEVERITIES,
+      trustedAuthors: settings.SAS_GUARD_TRUSTED_AUTHORS,
+    }));
   await install(medplum);
 }
 
 type Installer = (medplum: MedplumClient) => Promise<unknown>;
 
 /** src/deploy/installer.ts, loaded lazily so that a bare host never depends on it. */
-async function loadInstaller(log: (line: string) => void): Promise<Installer> {
+async function loadInstaller(log: (line: string) => void, config: GuardDeployConfig): Promise<Installer> {
   const specifier = '../deploy/installer.ts';
   const module = (await import(specifier)) as {
     installSasGuard?: (
       medplum: MedplumClient,
-      options?: { dryRun?: boolean; log?: (line: string) => void },
+      options?: { log?: (line: string) => void; config?: GuardDeployConfig },
     ) => Promise<unknown>;
   };
   if (typeof module.installSasGuard !== 'function') {
     throw new Error('src/deploy/installer.ts does not export installSasGuard');
   }
   const installSasGuard = module.installSasGuard;
-  return (medplum) => installSasGuard(medplum, { log });
+  return (medplum) => installSasGuard(medplum, { log, config });
 }

@@ -8,21 +8,24 @@
 //  H5  `application/json+fhir` and `application/json` are read as `application/fhir+json`; `_format` handled.
 //  H1  Location on 200 as on 201: `<base>/Appointment/<id>` (Medplum's 201 Location has no `/_history/<vid>`).
 //  H4  every failure answers an OperationOutcome, `application/fhir+json`.
-import { ContentType, badRequest, unsupportedMediaType } from '@medplum/core';
-import type { OperationOutcome } from '@medplum/fhirtypes';
-import { evaluateAppointment, toOperationOutcome } from '../rules/engine.ts';
-import { rulesById } from '../rules/index.ts';
-import type { IdentifierKey } from '../rules/types.ts';
+import { ContentType, badRequest } from '@medplum/core';
+import type { GuardConfig } from '../rules/config.ts';
+import { DEFAULT_CONFIG } from '../rules/config.ts';
+import { conditionalAppointmentUpdate } from './sas-conditional.ts';
+import { JSON_MEDIA_TYPES, bodyRefusal, criteriaRefusal, sasParameters } from './sas-request.ts';
 import type { GenericRequest, GenericResponse } from './types.ts';
 import { jsonBody, mediaType, parseJsonBody } from './types.ts';
+
+export { outcomeResponse } from './sas-request.ts';
+export { parseIdentifierToken } from './sas-conditional.ts';
 
 export interface SasLayerOptions {
   /** Path of the FHIR base on the server side, e.g. `/fhir/R4`. */
   fhirBasePath: string;
   /** Absolute FHIR base the clients see, for Location, e.g. `http://127.0.0.1:8103/fhir/R4`. */
   fhirBaseUrl: string;
-  /** Language of the ID-4 message (default 'fr'). */
-  language?: 'fr' | 'en';
+  /** The deployment's language and severities, for the layer's own answers (ID-4, limits). Default: French, as shipped. */
+  config?: Pick<GuardConfig, 'language' | 'severities'>;
 }
 
 /** What the response transform needs to know about the request. */
@@ -40,75 +43,7 @@ export type SasDecision =
   | { action: 'forward'; request: GenericRequest; context: SasRequestContext }
   | { action: 'respond'; response: GenericResponse };
 
-const JSON_MEDIA_TYPES = new Set(['application/fhir+json', 'application/json+fhir', 'application/json']);
-const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json', 'application/json+fhir']);
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
-/** Search result parameters: they shape a search's answer and select nothing. */
-const RESULT_PARAMETERS = new Set([
-  '_count',
-  '_offset',
-  '_sort',
-  '_elements',
-  '_summary',
-  '_total',
-  '_include',
-  '_revinclude',
-  '_contained',
-  '_containedType',
-  '_fields',
-  '_cursor',
-  '_pretty',
-]);
-
-/** Why a body cannot be read (415) or is missing (400); undefined when it is fine. */
-function bodyRefusal(
-  method: string,
-  segments: string[],
-  type: string,
-  body: Buffer | undefined,
-): GenericResponse | undefined {
-  if (method === 'POST' && segments.length === 1 && segments[0] === 'Binary') {
-    return undefined;
-  }
-  if (!body?.length) {
-    const write = segments[0] !== undefined && !segments.some((s) => s.startsWith('$'));
-    return write && method !== 'PATCH'
-      ? outcomeResponse(400, badRequest('The request has no body: send the resource as application/fhir+json'))
-      : undefined;
-  }
-  if (JSON_MEDIA_TYPES.has(type) || (method === 'PATCH' && type === ContentType.JSON_PATCH)) {
-    return undefined;
-  }
-  return outcomeResponse(
-    415,
-    unsupportedMediaTypeBecause(
-      `Content-Type ${type || '(none)'} is not read: send application/fhir+json (or the older application/json+fhir)`,
-    ),
-  );
-}
-
-function unsupportedMediaTypeBecause(text: string): OperationOutcome {
-  return { ...unsupportedMediaType, issue: [{ severity: 'error', code: 'not-supported', details: { text } }] };
-}
-
-/** At least one parameter that selects something (not a result parameter, not empty). */
-function hasCriteria(params: URLSearchParams): boolean {
-  return [...params].some(([key, value]) => !RESULT_PARAMETERS.has(key) && value.trim() !== '');
-}
-
-export function outcomeResponse(status: number, outcome: OperationOutcome): GenericResponse {
-  return { status, headers: { 'content-type': ContentType.FHIR_JSON }, body: jsonBody(outcome) };
-}
-
-function businessRule(outcome: OperationOutcome): GenericResponse {
-  return outcomeResponse(422, outcome);
-}
-
-/** Splits `system|value` (or a bare value) as FHIR token search does. */
-export function parseIdentifierToken(token: string): IdentifierKey {
-  const bar = token.indexOf('|');
-  return bar < 0 ? { value: token } : { system: token.slice(0, bar), value: token.slice(bar + 1) };
-}
 
 export function sasTransformRequest(request: GenericRequest, options: SasLayerOptions): SasDecision {
   const url = new URL(request.url, 'http://sas.invalid');
@@ -121,29 +56,18 @@ export function sasTransformRequest(request: GenericRequest, options: SasLayerOp
   const segments = url.pathname.slice(base.length).split('/').filter(Boolean);
   const headers = { ...request.headers };
   let body = request.body;
+  const config = options.config ?? DEFAULT_CONFIG;
 
-  // H5: _format. JSON spellings are dropped (JSON is the only format); anything else is not supported.
-  const params = new URLSearchParams();
-  for (const [key, value] of url.searchParams) {
-    if (key === '_format') {
-      if (!JSON_FORMATS.has(value.trim().toLowerCase().split(';')[0] ?? '')) {
-        return { action: 'respond', response: outcomeResponse(415, unsupportedMediaType) };
-      }
-      continue;
-    }
-    // H2: the spec's `Identifier` is the search parameter `identifier` (modifiers kept).
-    const name = key === 'Identifier' || key.startsWith('Identifier:') ? 'identifier' + key.slice(10) : key;
-    params.append(name, value);
+  const params = sasParameters(url.searchParams);
+  if (!(params instanceof URLSearchParams)) {
+    return { action: 'respond', response: params };
   }
-
-  // H5: the DSTU2 media type and plain JSON are FHIR JSON.
-  // H5: only JSON is read; a body of another type (text/plain, XML, a form, none named) is 415, and a create or
-  // update without a body 400, each with a clear OperationOutcome (Binary takes raw content, as on Medplum).
   if (BODY_METHODS.has(request.method)) {
-    const refusal = bodyRefusal(request.method, segments, mediaType(headers['content-type']), body);
+    const refusal = bodyRefusal(request.method, segments, mediaType(headers['content-type']), body, config.language);
     if (refusal) {
       return { action: 'respond', response: refusal };
     }
+    // H5: the DSTU2 media type and plain JSON are FHIR JSON.
     if (body?.length && JSON_MEDIA_TYPES.has(mediaType(headers['content-type']))) {
       headers['content-type'] = `${ContentType.FHIR_JSON};charset=UTF-8`;
     }
@@ -159,56 +83,20 @@ export function sasTransformRequest(request: GenericRequest, options: SasLayerOp
     (request.method === 'PUT' && (segments.length === 1 || segments.length === 2));
   context.conditionalUpdate = request.method === 'PUT' && segments.length === 1 && [...params.keys()].length > 0;
 
-  // H2: a conditional update, delete or create with no effective criteria (no query, only result parameters, or
-  // empty values) would match every resource of the type: overwrite or delete the only one when there is one (e.g.
-  // `DELETE [base]/Project` removed the project), or answer it instead of creating: refuse it.
-  const ifNoneExist = request.method === 'POST' ? headers['if-none-exist'] : undefined;
-  if (
-    segments.length === 1 &&
-    resourceType !== undefined &&
-    (((request.method === 'PUT' || request.method === 'DELETE') && !hasCriteria(params)) ||
-      (ifNoneExist !== undefined && !hasCriteria(new URLSearchParams(ifNoneExist))))
-  ) {
-    return {
-      action: 'respond',
-      response: outcomeResponse(
-        400,
-        badRequest(
-          'A conditional create, update or delete needs search criteria, e.g. ?identifier=system|value (If-None-Exist: identifier=system|value)',
-        ),
-      ),
-    };
+  if (segments.length === 1 && resourceType !== undefined) {
+    const refusal = criteriaRefusal(request.method, params, headers['if-none-exist']);
+    if (refusal) {
+      return { action: 'respond', response: refusal };
+    }
   }
-
   if (context.conditionalUpdate && resourceType === 'Appointment') {
-    const parsed = parseJsonBody(body);
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
-      const resource = parsed as Record<string, unknown>;
-      // H3: FHIR R4 lets a server ignore the id of a conditional update; SAS senders send their own ("1").
-      if ('id' in resource) {
-        delete resource.id;
-        body = jsonBody(resource);
-        delete headers['content-length'];
-      }
-      // ID-4: the URL names the appointment; the body must carry the same identifier.
-      const tokens = params.getAll('identifier');
-      if (tokens.length === 1 && tokens[0]) {
-        const issues = evaluateAppointment(
-          resource,
-          {
-            conditionalIdentifier: parseIdentifierToken(tokens[0]),
-            now: new Date(),
-            language: options.language ?? 'fr',
-            severities: {},
-            trustedAuthors: [],
-          },
-          [rulesById['ID-4']],
-        );
-        const outcome = toOperationOutcome(issues);
-        if (outcome) {
-          return { action: 'respond', response: businessRule(outcome) };
-        }
-      }
+    const judged = conditionalAppointmentUpdate(params, body, config);
+    if ('response' in judged) {
+      return { action: 'respond', response: judged.response };
+    }
+    if (judged.body !== body) {
+      body = judged.body;
+      delete headers['content-length'];
     }
   }
 

@@ -1,6 +1,8 @@
 // The pure rules engine: (appointment, context) → OperationOutcome issues. Hosts are adapters around it.
 import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { allRules } from './index.ts';
+import { capIssues, tooComplex } from './limits.ts';
+import { foreignOwner } from './owner.ts';
 import { canonicalJson, isRecord } from './read.ts';
 import { RULE_CODE_SYSTEM } from './sas-codes.ts';
 import type { Finding, Language, Rule, RuleContext, Severity } from './types.ts';
@@ -35,14 +37,19 @@ function content(resource: unknown): string {
 
 /**
  * Runs the rules on an appointment as sent (never throws on malformed input) and returns every issue: the errors
- * first, then the warnings, each in rule order (a client showing the first issue shows why it was refused). A retry
- * of the stored version is always accepted: its errors are dropped.
+ * first, then the warnings, each in rule order (a client showing the first issue shows why it was refused). The
+ * owner's retry of the stored version is accepted: its errors are dropped. Bounded: a body too large to judge is one
+ * issue, and at most MAX_LISTED_ISSUES are listed (src/rules/limits.ts).
  */
 export function evaluateAppointment(
   appointment: unknown,
   context: RuleContext,
   rules: readonly Rule[] = allRules,
 ): OperationOutcomeIssue[] {
+  const tooLarge = tooComplex(appointment, context.language);
+  if (tooLarge) {
+    return [{ severity: 'error', code: 'too-costly', details: { text: tooLarge }, expression: ['Appointment'] }];
+  }
   const subject = isRecord(appointment) ? appointment : {};
   const issues: OperationOutcomeIssue[] = [];
   for (const rule of rules) {
@@ -59,10 +66,18 @@ export function evaluateAppointment(
       },
     });
   }
-  if (context.previous && content(context.previous) === content(appointment)) {
-    return issues.filter((issue) => issue.severity !== 'error');
+  // H7: the owner's identical re-send (a retry) is accepted. Not another writer's: that one is refused by OW-1 even
+  // when only its meta (profile, labels, tags) differs.
+  if (context.previous && !foreignOwner(context) && content(context.previous) === content(appointment)) {
+    return capIssues(
+      issues.filter((issue) => issue.severity !== 'error'),
+      context.language,
+    );
   }
-  return [...issues.filter((issue) => issue.severity === 'error'), ...issues.filter((i) => i.severity !== 'error')];
+  return capIssues(
+    [...issues.filter((issue) => issue.severity === 'error'), ...issues.filter((i) => i.severity !== 'error')],
+    context.language,
+  );
 }
 
 export function hasErrors(issues: readonly OperationOutcomeIssue[]): boolean {

@@ -14,6 +14,25 @@ export function recordedOwner(appointment: unknown): string | undefined {
   return text(path(tag, 'code'));
 }
 
+/**
+ * The owner a writer other than whom may not change the appointment (OW-1), or undefined when this writer may: a
+ * creation, an unknown writer, a trusted author, or the owner itself. The owner is the recorded one, else the stored
+ * version's last writer (appointments stored before sas-guard).
+ */
+export function foreignOwner(context: {
+  previous?: unknown;
+  owner?: string;
+  author?: string;
+  trustedAuthors: readonly string[];
+}): string | undefined {
+  const { previous, author, trustedAuthors } = context;
+  if (!previous || author === undefined || trustedAuthors.includes(author)) {
+    return undefined;
+  }
+  const creator = context.owner ?? recordedOwner(previous) ?? authorOf(previous);
+  return creator && creator !== author ? creator : undefined;
+}
+
 /** The appointment with exactly one owner tag naming `owner`. */
 export function withOwner(appointment: Appointment, owner: string): Appointment {
   const tags = (appointment.meta?.tag ?? []).filter((tag: Coding) => tag.system !== OWNER_TAG_SYSTEM);

@@ -1,7 +1,7 @@
 // `node src/cli/sas-guard.ts deploy` as a process: a bare host then `deploy` installs (what `npm start -- --bare` then
 // `npm run deploy` does); failures end with one line on stderr, a non-zero exit and no stack.
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -49,6 +49,8 @@ let secured: RunningHost;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sas-guard-deploy-'));
   copyFileSync(join(ROOT, 'medplum.config.json'), join(dir, 'medplum.config.json'));
+  mkdirSync(join(dir, 'bots'));
+  copyFileSync(join(ROOT, 'bots', 'sas-appointment-guard.ts'), join(dir, 'bots', 'sas-appointment-guard.ts'));
   host = await start({ bare: true, port: 0, log: () => undefined });
   secured = await start({ bare: true, port: 0, token: 'right-token', log: () => undefined });
 });
@@ -60,14 +62,23 @@ afterAll(async () => {
 });
 
 describe('sas-guard deploy (process)', () => {
-  test('bare host then deploy: installs, smoke test passes, medplum.config.json gets the bot id; again: unchanged', async () => {
+  test('bare host then deploy: installs, smoke test passes, the bot id kept for the medplum CLI; again: unchanged', async () => {
     const env = { MEDPLUM_BASE_URL: host.url };
+    const tracked = readFileSync(join(dir, 'medplum.config.json'), 'utf8');
     const first = await runCli(['deploy'], env, dir);
     expect(first.code, first.stdout + first.stderr).toBe(0);
     expect(first.stdout).toMatch(/^created\s+Bot\s+sas-appointment-guard/m);
     expect(first.stdout).toMatch(/Smoke test: passed/);
-    const config = JSON.parse(readFileSync(join(dir, 'medplum.config.json'), 'utf8')) as { bots: { id: string }[] };
-    expect(config.bots[0]?.id).toMatch(/^[0-9a-f-]{36}$/);
+    // The tracked file is never changed: the id goes to the git-ignored .medplum/, with paths seen from there.
+    expect(readFileSync(join(dir, 'medplum.config.json'), 'utf8')).toBe(tracked);
+    const config = JSON.parse(readFileSync(join(dir, '.medplum', 'medplum.config.json'), 'utf8')) as {
+      bots: { id: string; source: string; dist: string }[];
+    };
+    expect(config.bots[0]).toMatchObject({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown,
+      source: '../bots/sas-appointment-guard.ts',
+      dist: '../dist/bots/sas-appointment-guard.js',
+    });
     expect(readFileSync(join(dir, 'dist', 'bots', 'sas-appointment-guard.js'), 'utf8')).toContain(
       'Object.assign(exports, module.exports);',
     );
@@ -81,6 +92,35 @@ describe('sas-guard deploy (process)', () => {
     const report = JSON.parse(json.stdout) as { mode: string; items: { action: string }[] };
     expect(report.mode).toBe('dry-run');
     expect(new Set(report.items.map((i) => i.action))).toEqual(new Set(['unchanged']));
+
+    // And the medplum CLI itself, run there, finds the bot and redeploys it.
+    // (Asynchronously: the host answering it runs in this process.)
+    const cli = await new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
+      const child = spawn(
+        process.execPath,
+        [
+          join(ROOT, 'node_modules', '@medplum', 'cli', 'dist', 'cjs', 'index.cjs'),
+          'bot',
+          'deploy',
+          'sas-appointment-guard',
+        ],
+        {
+          cwd: join(dir, '.medplum'),
+          env: { ...process.env, MEDPLUM_BASE_URL: host.url, MEDPLUM_CLIENT_ACCESS_TOKEN: 'open-host' },
+        },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('close', (status) => done({ status, stdout, stderr }));
+    });
+    expect(cli.status, cli.stdout + cli.stderr).toBe(0);
+    expect(cli.stdout).toMatch(new RegExp(`Deploy.*${config.bots[0]?.id ?? 'no id'}|Success`, 's'));
+    // Deploy notices the redeploy (a new Binary) and puts its own bundle back.
+    const after = await runCli(['deploy', '--no-smoke-test', '--verbose'], env, dir);
+    expect(after.code, after.stdout + after.stderr).toBe(0);
+    expect(after.stdout).toMatch(/updated\s+BotCode .*redeployed by someone else since/);
 
     const removed = await runCli(['deploy', '--uninstall'], env, dir);
     expect(removed.code, removed.stdout + removed.stderr).toBe(0);
@@ -122,5 +162,27 @@ describe('sas-guard deploy (process)', () => {
     expect(help.stdout).toMatch(/deploy\s+install sas-guard/);
     const unknown = await runCli(['nope'], {}, dir);
     expect(unknown.code).toBe(1);
+  });
+});
+
+describe('MEDPLUM_BASE_URL mistakes, one line each', () => {
+  test('the FHIR base instead of the server root: a hint naming the root', async () => {
+    const result = await runCli(['deploy'], { MEDPLUM_BASE_URL: `${host.url}fhir/R4` }, dir);
+    expectOneLineError(
+      result,
+      /names the FHIR base .* give the server root instead, e\.g\. http:\/\/127\.0\.0\.1:\d+\//,
+    );
+  });
+
+  test('credentials in the URL are never printed', async () => {
+    const result = await runCli(
+      ['deploy'],
+      { MEDPLUM_BASE_URL: 'https://deployer:s3cr3t-value@medplum.example/' },
+      dir,
+    );
+    expectOneLineError(result, /holds credentials \(https:\/\/<redacted>@medplum\.example\/\)/);
+    expect(result.stdout + result.stderr).not.toContain('s3cr3t-value');
+    const unreachable = await runCli(['deploy'], { MEDPLUM_BASE_URL: 'http://user:pw-value@127.0.0.1:9/' }, dir);
+    expect(unreachable.stdout + unreachable.stderr).not.toContain('pw-value');
   });
 });

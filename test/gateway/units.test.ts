@@ -12,7 +12,7 @@ import {
 } from '../../src/gateway/encoding.ts';
 import { clientKey } from '../../src/gateway/fairness.ts';
 import { publicLocation } from '../../src/gateway/headers.ts';
-import { loggableTarget, parseTarget } from '../../src/gateway/request-target.ts';
+import { loggableTarget, parseTarget } from '../../src/http/target.ts';
 
 describe('publicLocation', () => {
   const context = {

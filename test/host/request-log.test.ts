@@ -87,7 +87,7 @@ describe('the ring', () => {
   const ADMIN = { id: 'request-log-admin', secret: 'request-log-admin-secret-0123456789' };
   let host: RunningHost;
   beforeAll(async () => {
-    host = await start({ bare: true, port: 0, log: () => undefined, token: TOKEN, adminClient: ADMIN, logSize: 4 });
+    host = await start({ bare: true, port: 0, log: () => undefined, token: TOKEN, adminClient: ADMIN, logSize: 6 });
   });
   afterAll(async () => {
     await host?.close();
@@ -100,10 +100,13 @@ describe('the ring', () => {
     for (let n = 0; n < 6; n++) {
       await (await fetch(`${host.url}healthcheck`)).text();
     }
-    expect(host.requestLog.size).toBe(4);
-    expect(host.requestLog.entries().map((entry) => entry.seq)).toEqual([first + 6, first + 5, first + 4, first + 3]);
+    for (let n = 0; n < 2; n++) {
+      await (await fetch(`${host.url}healthcheck`)).text();
+    }
+    expect(host.requestLog.size).toBe(6);
+    expect(host.requestLog.entries().map((entry) => entry.seq)).toEqual([8, 7, 6, 5, 4, 3].map((n) => first + n));
     expect(host.requestLog.get(first + 2)).toBeUndefined();
-    expect(host.requestLog.get(first + 6)?.url).toBe('/healthcheck');
+    expect(host.requestLog.get(first + 8)?.url).toBe('/healthcheck');
   });
 
   test('holds no secret: credentials, token answers, client and project secrets, the configured ones', async () => {
@@ -133,12 +136,15 @@ describe('the ring', () => {
     });
     expect(secrets.status).toBe(200);
     await (await fetch(`${host.baseUrl}/ClientApplication/${ADMIN.id}`, { headers: auth })).text();
+    const inQuery = await fetch(`${host.url}healthcheck?access_token=${accessToken}&client_secret=${created.secret}`);
+    expect(inQuery.status).toBe(200);
 
     const kept = JSON.stringify(host.requestLog.entries());
     for (const secret of [TOKEN, ADMIN.secret, created.secret, accessToken, projectSecret]) {
       expect(kept).not.toContain(secret);
     }
-    const [read, setSecrets, search, tokenExchange] = host.requestLog.entries();
+    const [query, read, setSecrets, search] = host.requestLog.entries();
+    expect(query?.url).toBe('/healthcheck?access_token=[redacted]&client_secret=[redacted]');
     expect(JSON.parse(read?.response.body.text ?? '')).toMatchObject({ id: ADMIN.id, secret: '[redacted]' });
     expect(read?.request.headers.authorization).toBe('Bearer [redacted]');
     expect(JSON.parse(setSecrets?.request.body.text ?? '')).toEqual([
@@ -149,6 +155,7 @@ describe('the ring', () => {
     });
     expect(setSecrets?.request.headers.authorization).toBe('Basic [redacted]');
     expect(search?.caller).toBe(`ClientApplication/${created.id}`);
+    const tokenExchange = host.requestLog.entries().find((entry) => entry.url === '/oauth2/token');
     expect(new URLSearchParams(tokenExchange?.request.body.text).get('client_secret')).toBe('[redacted]');
     expect(JSON.parse(tokenExchange?.response.body.text ?? '')).toMatchObject({ access_token: '[redacted]' });
   });
@@ -184,17 +191,12 @@ test('SAS_GUARD_LOG_SIZE: default 500, a wrong value refused in one line', async
   expect(logSizeFrom('20')).toBe(20);
   for (const wrong of ['0', '-3', '2.5', 'many', '1000000']) {
     expect(() => logSizeFrom(wrong)).toThrow(
-      /^SAS_GUARD_LOG_SIZE is "[^"]*" \(expected a whole number of requests, 1 to 100000\)$/,
+      /^Invalid sas-guard configuration: SAS_GUARD_LOG_SIZE is "[^"]*" \(expected a whole number of requests, 1 to 100000\)$/,
     );
   }
-  const previous = process.env.SAS_GUARD_LOG_SIZE;
-  process.env.SAS_GUARD_LOG_SIZE = 'lots';
-  try {
-    await expect(start({ bare: true, port: 0, log: () => undefined })).rejects.toThrow(/^SAS_GUARD_LOG_SIZE is "lots"/);
-  } finally {
-    if (previous === undefined) delete process.env.SAS_GUARD_LOG_SIZE;
-    else process.env.SAS_GUARD_LOG_SIZE = previous;
-  }
+  await expect(
+    start({ bare: true, port: 0, log: () => undefined, settings: { SAS_GUARD_LOG_SIZE: 'lots' } }),
+  ).rejects.toThrow(/SAS_GUARD_LOG_SIZE is "lots"/);
 });
 
 test('--medplum-only: `/` answers Medplum\'s "OK", no page; each request still has its line', async () => {

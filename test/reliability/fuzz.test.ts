@@ -1,6 +1,7 @@
 // Fuzzing over HTTP (issue 6): seeded hostile requests against the embedded host with sas-guard installed. Never a
 // 5xx, never a hang, every failure an OperationOutcome, no stack trace or source path in any answer, the sentinel
 // appointment unchanged by rejected writes, and the host still serving afterwards.
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RunningHost } from '../../src/host/server.ts';
 import { appointmentWithIdentifier } from '../fixtures/appointments.ts';
@@ -134,4 +135,34 @@ describe('a conditional create without effective criteria', () => {
       expect(storedState(lone)).toBe(before);
     },
   );
+});
+
+describe('what Node parses badly', () => {
+  /** Writes `raw` on a new connection; the answer's status line and body. */
+  function raw(text: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(new URL(host.url).port), '127.0.0.1', () => socket.end(text));
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+      socket.on('error', reject);
+      socket.on('close', () => {
+        const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0);
+        resolve({ status, body: answer.slice(answer.indexOf('\r\n\r\n') + 4) });
+      });
+    });
+  }
+
+  test.each([
+    ['an absolute target that is not a URL', 'GET http://[ HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    ['a bad percent-encoding in the host', 'GET http://%zz/ HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    ['a bad port', 'GET http://host:99999/fhir/R4/metadata HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    ['a request line Node refuses', 'GET /\x01 HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    ['headers too large', `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+  ])('%s → %i with an OperationOutcome, no stack in the log, still serving', async (_name, request, status) => {
+    const answer = await raw(request);
+    expect(answer.status).toBe(status);
+    expect((JSON.parse(answer.body) as { resourceType?: string }).resourceType).toBe('OperationOutcome');
+    expect(hostLog.filter((line) => line.startsWith('Internal error'))).toEqual([]);
+    expect((await send(host, 'GET', 'healthcheck')).status).toBe(200);
+  });
 });

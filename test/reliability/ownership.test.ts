@@ -192,12 +192,42 @@ describe('OW-1: one client cannot change another client’s appointment', () => 
     );
   });
 
-  test('an identical re-send by another client is a harmless 200: no new version, owner unchanged', async () => {
+  test('another client’s identical re-send, or one changing only meta, or a PATCH of meta: 422 OW-1, nothing stored', async () => {
     const value = 'identical-resend';
     const id = await createAs(CREATOR, value);
     const before = await read(id);
-    const resend = await as(OTHER, 'PUT', conditionalPath(value), { body: appointmentWithIdentifier(value) });
-    expect(resend.status).toBe(200);
+    const same = appointmentWithIdentifier(value);
+    const attempts: [string, Answer][] = [
+      ['identical', await as(OTHER, 'PUT', conditionalPath(value), { body: same })],
+      ['no profile', await as(OTHER, 'PUT', conditionalPath(value), { body: { ...same, meta: {} } })],
+      [
+        'a security label',
+        await as(OTHER, 'PUT', conditionalPath(value), {
+          body: { ...same, meta: { ...same.meta, security: [{ system: 'http://x', code: 'R' }] } },
+        }),
+      ],
+      [
+        'a foreign tag',
+        await as(OTHER, 'PUT', conditionalPath(value), {
+          body: { ...same, meta: { ...same.meta, tag: [{ system: 'http://editor-b', code: 'mine' }] } },
+        }),
+      ],
+      [
+        'PATCH /meta/tag',
+        await as(OTHER, 'PATCH', `fhir/R4/Appointment/${id}`, {
+          body: [{ op: 'add', path: '/meta/tag', value: [{ system: 'http://editor-b', code: 'mine' }] }],
+          contentType: 'application/json-patch+json',
+        }),
+      ],
+    ];
+    for (const [what, answer] of attempts) {
+      expect(answer.status, what).toBe(422);
+      expect(answer.text, what).toContain('OW-1');
+    }
+    expect((await read(id)).text).toBe(before.text);
+    // The owner's own identical re-send is the retry H7 accepts: 200, no new version.
+    const retry = await as(CREATOR, 'PUT', conditionalPath(value), { body: same });
+    expect(retry.status).toBe(200);
     expect((await read(id)).text).toBe(before.text);
   });
 });

@@ -84,6 +84,16 @@ const cases: Record<RuleId, RuleCases> = {
         appointment: withChange(booked, (a) => (a.identifier![0]!.value = '')),
         expression: 'Appointment.identifier[0].value',
       },
+      {
+        name: 'a zero-width space inside the value (it would look like another appointment’s)',
+        appointment: withChange(booked, (a) => (a.identifier![0]!.value = 'b6e39355\u200b-8a61')),
+        expression: 'Appointment.identifier[0].value',
+      },
+      {
+        name: 'a no-break space inside the value',
+        appointment: withChange(booked, (a) => (a.identifier![0]!.value = 'rdv\u00a042')),
+        expression: 'Appointment.identifier[0].value',
+      },
     ],
   },
   'ID-2': {
@@ -340,6 +350,16 @@ const cases: Record<RuleId, RuleCases> = {
         appointment: { ...booked, end: booked.start },
         expression: 'Appointment.end',
         severity: 'warning',
+      },
+      {
+        name: 'a leap second, which no date library reads (the checks would be off)',
+        appointment: { ...booked, start: '2022-09-04T14:00:60+01:00' },
+        expression: 'Appointment.start',
+      },
+      {
+        name: 'an end without time',
+        appointment: { ...booked, end: '2022-09-04' },
+        expression: 'Appointment.end',
       },
     ],
   },

@@ -31,8 +31,8 @@ export interface PageOptions {
   repo: HostRepository;
   /** SAS_GUARD_TOKEN: when set, the page and its data need it. */
   token: string | undefined;
-  /** The labels' language at first (default SAS_GUARD_LANGUAGE, else fr; the page has a switch). */
-  language?: Language;
+  /** The labels' language at first (the page has a switch). */
+  language: Language;
   fhirBasePath: string;
   fhirBaseUrl: () => string;
   /** The host's admin client (`ClientApplication/<id>`): writes naming no other caller are its. */
@@ -47,8 +47,7 @@ export function createPage(options: PageOptions): { serve: (req: IncomingMessage
   const sessions = new PageSessions(options.token);
   const checklist = new Checklist(options.fhirBasePath, options.administrator);
   const events = new EventStream();
-  const language = options.language ?? (process.env.SAS_GUARD_LANGUAGE?.trim() === 'en' ? 'en' : 'fr');
-  const data: PageData = { ...options, language, checklist };
+  const data: PageData = { ...options, checklist };
   requestLog.subscribe((entry) => {
     events.send('request', summaryOf(entry));
     if (checklist.observe(entry)) {

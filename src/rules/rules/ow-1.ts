@@ -1,5 +1,5 @@
 import type { Rule } from '../types.ts';
-import { authorOf, recordedOwner } from '../owner.ts';
+import { foreignOwner } from '../owner.ts';
 
 export const rule: Rule = {
   meta: {
@@ -21,13 +21,10 @@ export const rule: Rule = {
       },
     },
   },
-  create({ previous, owner, author, trustedAuthors, report }) {
-    if (!previous || author === undefined || trustedAuthors.includes(author)) {
-      return;
-    }
-    const creator = owner ?? recordedOwner(previous) ?? authorOf(previous);
-    if (creator && creator !== author) {
-      report({ messageId: 'owner', expression: 'Appointment', data: { owner: creator, author } });
+  create(run) {
+    const owner = foreignOwner(run);
+    if (owner && run.author) {
+      run.report({ messageId: 'owner', expression: 'Appointment', data: { owner, author: run.author } });
     }
   },
 };

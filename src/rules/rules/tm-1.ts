@@ -11,13 +11,17 @@ export const rule: Rule = {
       en: 'FHIR R4 Appointment (start/end); SAS IG 1.2.0',
     },
     description: {
-      fr: 'La fin du RDV est après son début (égales : avertissement).',
-      en: 'The appointment ends after it starts (equal: warning).',
+      fr: 'Début et fin sont des instants lisibles, et la fin est après le début (égales : avertissement).',
+      en: 'Start and end are readable instants, and the appointment ends after it starts (equal: warning).',
     },
     messages: {
       before: {
         fr: 'La fin du RDV ({end}) précède son début ({start}).',
         en: 'The appointment end ({end}) is before its start ({start}).',
+      },
+      unreadable: {
+        fr: "L'heure « {value} » ({field}) n'est pas un instant FHIR lisible (AAAA-MM-JJThh:mm:ss avec fuseau, secondes 00 à 59) : elle ne peut pas être contrôlée.",
+        en: 'The time "{value}" ({field}) is not a readable FHIR instant (YYYY-MM-DDThh:mm:ss with a zone, seconds 00 to 59): it cannot be checked.',
       },
       equal: {
         fr: 'Le RDV dure zéro minute : début et fin sont égaux ({start}).',
@@ -26,6 +30,14 @@ export const rule: Rule = {
     },
   },
   create({ appointment, report }) {
+    // A time present but unreadable (a leap second `…T14:00:60+01:00`, a date without time) is a violation, never a
+    // skip: the checks below would otherwise be silently off.
+    for (const field of ['start', 'end']) {
+      const value = path(appointment, field);
+      if (value !== undefined && instant(value) === undefined) {
+        report({ messageId: 'unreadable', expression: `Appointment.${field}`, data: { field, value: show(value) } });
+      }
+    }
     const start = instant(path(appointment, 'start'));
     const end = instant(path(appointment, 'end'));
     if (start === undefined || end === undefined || end > start) {
