@@ -88,6 +88,12 @@ export const TARGETS: Target[] = [
     ok: (v) => v >= 5000,
   },
   {
+    key: 'request_log_ring_mib',
+    what: "embedded host's request log at its default size (500), each request and answer 0.6 MB (MiB of heap)",
+    target: '≤ 32',
+    ok: (v) => v <= 32,
+  },
+  {
     key: 'host_conditional_put_rps',
     what: 'conditional PUTs per second, 8 concurrent clients, sas-guard',
     target: 'reported',
@@ -109,6 +115,12 @@ const LATENCIES: [string, string, string?][] = [
   ['vmcontext, trivial bot (ms)', 'bot_vm_trivial_p50_ms', 'bot_vm_trivial_p99_ms'],
   ['vmcontext, bot bundle refusing a creation, profile checked for the 422 (ms)', 'bot_vm_rejected_p50_ms'],
   ["the bot's 2 reads alone, MedplumClient outside the vm (ms)", 'bot_vm_reads_p50_ms'],
+  [
+    'request log: one README PUT (201) recorded, redacted, its line formatted (µs)',
+    'request_log_record_p50_us',
+    'request_log_record_p99_us',
+  ],
+  ['request log: one 422 of bad.json recorded (µs)', 'request_log_record_422_p50_us'],
   ['conditional PUT, bare host, 1,000 stored (ms)', 'host_bare_p50_ms', 'host_bare_p99_ms'],
   ['conditional PUT, sas-guard, 1,000 stored (ms)', 'host_guard_p50_ms', 'host_guard_p99_ms'],
   ['conditional PUT, sas-guard, 100,000 stored (ms)', 'host_guard_100k_p50_ms', 'host_guard_100k_p99_ms'],

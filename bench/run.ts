@@ -10,6 +10,7 @@ import { benchHapi } from './hapi.ts';
 import { benchHostile } from './hostile.ts';
 import { benchHost } from './host.ts';
 import { benchBotVm, benchRules, benchValidation } from './micro.ts';
+import { benchRequestLog } from './request-log.ts';
 import type { BenchRun } from './report.ts';
 import { RUNS_DIR, evaluateTargets, renderRun } from './report.ts';
 import { scriptArguments } from '../src/cli/args.ts';
@@ -17,7 +18,7 @@ import { benchSasCheck } from './sas-check.ts';
 
 const USAGE = `Usage: npm run bench [-- --quick]
 
-Runs every sas-guard benchmark (rules, profile validation, the bot in vmcontext, the embedded host, hostile input, HAPI with and
+Runs every sas-guard benchmark (rules, profile validation, the bot in vmcontext, the request log, the embedded host, hostile input, HAPI with and
 without the plugin and the bridge, the gateway's fairness, sas-check's batch rate), prints the targets, latencies and other figures, and writes bench/results.json (a
 full run also bench/runs/<date>.json, which docs/performance.md is generated from). A full run takes several minutes
 on 2 cores; --quick runs fewer iterations, for a first look.
@@ -67,6 +68,8 @@ async function main(): Promise<number> {
   Object.assign(results, await benchValidation({ quick }));
   log('bot in vmcontext...');
   Object.assign(results, await benchBotVm({ quick }));
+  log('request log...');
+  Object.assign(results, await benchRequestLog({ quick }));
   log('embedded host...');
   Object.assign(results, await benchHost({ quick, log }));
   log('hostile input...');

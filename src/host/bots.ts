@@ -99,8 +99,12 @@ export function createPreCommitHook(options: BotRunnerOptions) {
       }
       const result = await executeBot(options, project, bot, resource, headers);
       if (!result.success) {
-        log(`Bot/${bot.id} refused ${resource.resourceType}/${resource.id}: ${result.logResult.slice(0, 300)}`);
-        throw new OperationOutcomeError(normalizeOperationOutcome(result.returnValue));
+        const outcome = normalizeOperationOutcome(result.returnValue);
+        // A rule refusal is told by its request's log line (its rule ids); another failure by the bot's whole output.
+        if (outcome.id !== 'business-rule') {
+          log(`Bot/${bot.id} failed on ${resource.resourceType}/${resource.id}: ${result.logResult.trim()}`);
+        }
+        throw new OperationOutcomeError(outcome);
       }
       return result.returnValue;
     }

@@ -16,6 +16,7 @@ import { accessPolicyOf } from './login-policy.ts';
 import type { HostAuth } from './auth.ts';
 import type { HostRequestContext } from './context.ts';
 import { requestContextStore } from './context.ts';
+import type { Exchange } from './logged-request.ts';
 import type { HostRepository } from './repo.ts';
 import { internalError, outcomeResponse, unavailable } from './responses.ts';
 import { writeResponse } from './wire.ts';
@@ -35,19 +36,25 @@ export interface HttpServerOptions {
    */
   ready: Promise<void>;
   serveEarly: (request: GenericRequest) => boolean;
+  /** Serves the host's own page (`/` and its files), outside the FHIR flow and the request log; true when it did. */
+  page?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** Told of every other exchange once it is answered (the request log). */
+  onExchange?: (exchange: Exchange) => void;
 }
 
 export function createHostServer(options: HttpServerOptions): Server {
-  const { repo, auth, core, sasLayer, log, ready, serveEarly } = options;
+  const { repo, auth, core, sasLayer, log, ready, serveEarly, page, onExchange } = options;
   // A failed installation is reported by start(); here it only means: refuse.
   const installed = ready.then(
     () => true,
     () => false,
   );
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const send = (response: GenericResponse, close = false): void =>
+  async function handle(req: IncomingMessage, res: ServerResponse, exchange: Exchange): Promise<void> {
+    const send = (response: GenericResponse, close = false): void => {
+      exchange.response = response;
       writeResponse(res, response, { acceptEncoding: req.headers['accept-encoding'], close });
+    };
     const requestId = randomUUID();
     const traceId = req.headers['x-trace-id']?.toString() || randomUUID();
     // What is not a request target (`GET http://[`, `http://%zz/`, a bad port) is the client's mistake: 400.
@@ -66,12 +73,8 @@ export function createHostServer(options: HttpServerOptions): Server {
       res.on('finish', () => req.socket.destroy());
       return;
     }
-    const request: GenericRequest = {
-      method: (req.method ?? 'GET').toUpperCase(),
-      url: target.path + target.search,
-      headers: flatHeaders(req.headers),
-      body,
-    };
+    const request: GenericRequest = { ...exchange.request, url: target.path + target.search, body };
+    exchange.request = request;
     if (!serveEarly(request) && !(await installed)) {
       send(unavailable('sas-guard could not be installed on this host: no request is served unchecked'));
       return;
@@ -81,6 +84,7 @@ export function createHostServer(options: HttpServerOptions): Server {
       send(outcomeResponse(unauthorized, { requestId, traceId }));
       return;
     }
+    exchange.author = author;
     const context: HostRequestContext = { requestId, traceId, author };
     // The writer's AccessPolicy, then the core; an OperationOutcomeError outside the router (an invalid policy, a 403
     // on an admin endpoint) is answered as the router would.
@@ -109,16 +113,41 @@ export function createHostServer(options: HttpServerOptions): Server {
   }
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
+    if (page?.(req, res)) {
+      return;
+    }
+    const started = performance.now();
+    const exchange: Exchange = {
+      // The target as it may be logged, until it is read (a target that is not a URL is answered 400 before).
+      request: {
+        method: (req.method ?? 'GET').toUpperCase(),
+        url: loggableTarget(req.url),
+        headers: flatHeaders(req.headers),
+      },
+      startedAt: Date.now(),
+      durationMs: 0,
+    };
+    const handled = handle(req, res, exchange).catch((err: unknown) => {
       log(
         `Internal error on ${req.method ?? ''} ${loggableTarget(req.url)}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
       );
       if (!res.headersSent) {
-        writeResponse(res, internalError());
+        exchange.response = internalError();
+        writeResponse(res, exchange.response);
       } else {
         res.destroy();
       }
     });
+    if (onExchange) {
+      handled
+        .then(() => {
+          exchange.durationMs = performance.now() - started;
+          onExchange(exchange);
+        })
+        .catch((err: unknown) =>
+          log(`Request log failed on ${exchange.request.method} ${exchange.request.url}: ${String(err)}`),
+        );
+    }
   });
   server.keepAliveTimeout = 5_000;
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {

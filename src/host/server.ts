@@ -19,9 +19,13 @@ import { CURRENT_MEDPLUM } from './flavor.ts';
 import { createPreCommitHook } from './bots.ts';
 import { createFhirApi } from './fhir-api.ts';
 import { closeServer, createHostServer, listen } from './http-server.ts';
+import { createPage } from './page/index.ts';
 import { createHostProject } from './project.ts';
 import type { HostRepository } from './repo.ts';
 import { parseRequestBody } from './request-body.ts';
+import type { Origin } from './request-log.ts';
+import { RequestLog, logSizeFrom } from './request-log.ts';
+import type { Language } from '../rules/types.ts';
 
 export { AUTHOR_HEADER } from './auth.ts';
 export { MAX_BODY_BYTES } from './http-server.ts';
@@ -50,6 +54,10 @@ export interface StartOptions {
   medplum?: MedplumFlavor;
   /** Installs sas-guard once the server listens (default: src/deploy/installer.ts). Ignored when bare. */
   install?: (medplum: MedplumClient) => Promise<unknown>;
+  /** Requests the request log keeps, for the page (default SAS_GUARD_LOG_SIZE or 500). */
+  logSize?: number;
+  /** The page's labels at first (default: the configured SAS_GUARD_LANGUAGE). */
+  language?: Language;
 }
 
 export interface RunningHost {
@@ -58,6 +66,8 @@ export interface RunningHost {
   /** FHIR base: `http://127.0.0.1:8103/fhir/R4`. */
   baseUrl: string;
   repo: HostRepository;
+  /** Every request of the editors' software, redacted, the newest kept (the page's source). */
+  requestLog: RequestLog;
   project: WithId<Project>;
   /** The default writer of unauthenticated requests. */
   clientApplication: WithId<ClientApplication>;
@@ -74,6 +84,7 @@ export async function start(options: StartOptions = {}): Promise<RunningHost> {
   const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : 8103);
 
   const flavor = options.medplum ?? CURRENT_MEDPLUM;
+  const logSize = options.logSize ?? logSizeFrom(settings.SAS_GUARD_LOG_SIZE);
   const adminClient =
     options.adminClient ??
     (process.env.SAS_GUARD_CLIENT_ID && process.env.SAS_GUARD_CLIENT_SECRET
@@ -120,6 +131,22 @@ export async function start(options: StartOptions = {}): Promise<RunningHost> {
   // Guarded from the first byte: requests wait until sas-guard is installed, but the installer's own (a secret header
   // of this process) and its bot's (their own tokens).
   const installerKey = randomBytes(24).toString('base64url');
+  const requestLog = new RequestLog({ size: logSize, log, secrets: [token, host.clientApplication.secret] });
+  const origin = (request: GenericRequest): Origin =>
+    request.headers[INSTALLER_HEADER] === installerKey ? 'installer' : auth.isBotRequest(request) ? 'bot' : 'client';
+  const page =
+    options.sasLayer === false
+      ? undefined
+      : createPage({
+          requestLog,
+          repo,
+          token,
+          language: options.language ?? config.language,
+          fhirBasePath: FHIR_BASE_PATH,
+          fhirBaseUrl,
+          administrator: systemAuthor.reference ?? '',
+          log,
+        });
   let installed!: (value: Promise<void>) => void;
   const ready = new Promise<void>((resolve) => (installed = resolve));
   const server = createHostServer({
@@ -127,7 +154,9 @@ export async function start(options: StartOptions = {}): Promise<RunningHost> {
     auth,
     core,
     ready,
-    serveEarly: (request) => request.headers[INSTALLER_HEADER] === installerKey || auth.isBotRequest(request),
+    serveEarly: (request) => origin(request) !== 'client',
+    page: page?.serve,
+    onExchange: (exchange) => requestLog.record(exchange, origin(exchange.request)),
     sasLayer:
       options.sasLayer === false
         ? undefined
@@ -140,6 +169,7 @@ export async function start(options: StartOptions = {}): Promise<RunningHost> {
     url: rootUrl,
     baseUrl: fhirBaseUrl(),
     repo,
+    requestLog,
     project,
     clientApplication: host.clientApplication,
     close: () => closeServer(server),
@@ -148,6 +178,10 @@ export async function start(options: StartOptions = {}): Promise<RunningHost> {
   installed(installation);
   try {
     await installation;
+    const summary = requestLog.installerSummary();
+    if (summary) {
+      log(summary);
+    }
   } catch (err) {
     await running.close();
     throw err;

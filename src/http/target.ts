@@ -26,7 +26,8 @@ export function parseTarget(raw: string | undefined): RequestTarget | undefined 
   return { path: url.pathname, search: url.search };
 }
 
-const SECRET_PARAMETER = /token|secret|passw|assertion|^code(_verifier)?$|^api_?key$/i;
+/** Query parameters whose value is a credential. */
+export const SECRET_PARAMETER = /token|secret|passw|assertion|^code(_verifier)?$|^api_?key$/i;
 
 /** The request line's target for a log: query values of credential-like parameters masked, length bounded. */
 export function loggableTarget(raw: string | undefined): string {

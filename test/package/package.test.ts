@@ -152,6 +152,14 @@ describe.each(nodes())('with %s', (node) => {
       });
       expect(refused.status).toBe(422);
       expect(await refused.text()).toMatch(/ST-2/);
+      // The test bench page ships with the package (page/), and shows that request.
+      const page = await fetch(host.root);
+      expect(await page.text()).toContain('/_sas-guard/assets/main.js');
+      expect((await fetch(new URL('_sas-guard/assets/main.js', host.root))).status).toBe(200);
+      const logged = (await (await fetch(new URL('_sas-guard/api/requests', host.root))).json()) as {
+        requests: { method: string; status: number }[];
+      };
+      expect(logged.requests[0]).toMatchObject({ method: 'POST', status: 422 });
     } finally {
       expect(await host.stop()).toBe(0);
     }
