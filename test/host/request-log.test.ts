@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEFAULT_LOG_SIZE, logSizeFrom } from '../../src/host/request-log.ts';
+import { REDACTED } from '../../src/host/redact.ts';
 import { MAX_LOGGED_BODY_BYTES } from '../../src/host/logged-request.ts';
 import type { RunningHost } from '../../src/host/server.ts';
 import { start } from '../../src/host/server.ts';
@@ -111,6 +112,15 @@ describe('the ring', () => {
 
   test('holds no secret: credentials, token answers, client and project secrets, the configured ones', async () => {
     const basic = `Basic ${Buffer.from(`${ADMIN.id}:${ADMIN.secret}`).toString('base64')}`;
+    // A configured secret where no field name says so (a sender pasting it into a body) is blanked too.
+    const pasted = await fetch(`${host.baseUrl}/Binary`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'text/plain' },
+      body: `note: ${TOKEN} / ${ADMIN.secret}`,
+    });
+    expect(pasted.status).toBe(201);
+    const pastedEntry = JSON.stringify(host.requestLog.entries()[0]);
+    expect(pastedEntry).toContain(`note: ${REDACTED} / ${REDACTED}`);
     const client = await fetch(`${host.url}admin/projects/${host.project.id}/client`, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },

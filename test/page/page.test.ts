@@ -243,6 +243,8 @@ describe('the page, SAS_GUARD_TOKEN set', () => {
     expect(await root.text()).toContain('name="token"');
     for (const path of ['_sas-guard/api/events', '_sas-guard/api/requests', '_sas-guard/api/requests/1']) {
       expect((await fetch(host.url + path)).status, path).toBe(401);
+      const wrong = await fetch(host.url + path, { headers: { authorization: 'Bearer not-the-page-token' } });
+      expect(wrong.status, `${path} with a wrong bearer`).toBe(401);
     }
     const scripted = await fetch(`${host.url}_sas-guard/api/requests`, {
       headers: { authorization: `Bearer ${TOKEN}` },

@@ -1,11 +1,12 @@
-// A bare identifier (`?identifier=<value>`, the spec's form without `system|`) never lets one editor block another
-// (issue 13, medium 2). Two editors, each a real SAS client created as an admin does (POST admin/projects/:id/client
-// with the installed AccessPolicy) and logged in with MedplumClient, book the same value under their own systems. A
+// Two editors on an installed host, each a real SAS client created as an admin does (POST admin/projects/:id/client
+// with the installed AccessPolicy) and logged in with MedplumClient. `/auth/me` answers each its own identity and no
+// secret (issue 13, medium 6). A bare identifier (`?identifier=<value>`, the spec's form without `system|`) never
+// lets one editor block another (issue 13, medium 2): both book the same value under their own systems. A
 // bare value resolves among the caller's own appointments only (isolation), so each one's cancellation reaches its
 // own appointment, whoever booked first; the platform, a trusted author that sees every appointment, gets 412 for an
 // ambiguous bare value and names the system instead.
 import { MedplumClient } from '@medplum/core';
-import type { AccessPolicy, Appointment, Bundle } from '@medplum/fhirtypes';
+import type { AccessPolicy, Appointment, Bundle, ProjectMembership } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { installSasGuard } from '../../src/deploy/installer.ts';
 import { ACCESS_POLICY_NAME } from '../../src/deploy/desired.ts';
@@ -22,6 +23,7 @@ const SYSTEM_B = 'urn:oid:1.2.250.1.999.2';
 interface Caller {
   medplum: MedplumClient;
   reference: string;
+  secret: string;
 }
 
 let host: RunningHost;
@@ -42,7 +44,7 @@ async function newClient(name: string, accessPolicy?: AccessPolicy): Promise<Cal
   });
   const medplum = client();
   await medplum.startClientLogin(created.id, created.secret);
-  return { medplum, reference: `ClientApplication/${created.id}` };
+  return { medplum, reference: `ClientApplication/${created.id}`, secret: created.secret };
 }
 
 /** A SAS conditional update by `caller`, with Node's fetch; `query` is the identifier as sent. */
@@ -96,6 +98,32 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await host.close();
+});
+
+describe('/auth/me for an editor', () => {
+  test('its own membership, profile and policy; no secret, nobody else', async () => {
+    const answer = await fetchAnswer(`${host.url}auth/me`, {
+      headers: { authorization: `Bearer ${editorA.medplum.getAccessToken() ?? ''}` },
+    });
+    expectStatus(answer, 200);
+    const me = answer.json as {
+      project: Record<string, unknown>;
+      membership: ProjectMembership;
+      profile: Record<string, unknown>;
+      accessPolicy?: AccessPolicy;
+    };
+    expect(me.membership.profile?.reference).toBe(editorA.reference);
+    expect(me.membership.admin).toBeFalsy();
+    expect(me.profile.id).toBe(editorA.reference.split('/')[1]);
+    expect(me.accessPolicy?.resource?.filter((entry) => entry.resourceType === 'Appointment').length).toBe(2);
+    expect(me.project.id).toBe(host.project.id);
+    // No secret of any kind: not its own, not the deployer's, not the project's (the trusted authors secret is set).
+    expect(me.project).not.toHaveProperty('secret');
+    expect(me.profile).not.toHaveProperty('secret');
+    for (const secret of [editorA.secret, DEPLOYER.secret, 'SAS_GUARD_TRUSTED_AUTHORS', editorB.reference]) {
+      expect(answer.text).not.toContain(secret);
+    }
+  });
 });
 
 describe('a bare identifier value between two editors', () => {
