@@ -1,4 +1,5 @@
-// The JUnit 5 tests of hapi/plugin (HAPI's generic client) run by Maven, offline, against this file's server.
+// The JUnit 5 tests of hapi/plugin run by Maven, offline: HAPI's generic client against this file's server, and the
+// profile validator against HAPI's own.
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,6 +50,6 @@ export function genericClient(stack: () => HapiStack): void {
       PLUGIN,
     );
     expect(code, output.split('\n').slice(-40).join('\n')).toBe(0);
-    expect(counts()).toEqual({ tests: 4, failures: 0 });
+    expect(counts()).toEqual({ tests: 6, failures: 0 });
   }, 240_000);
 }
