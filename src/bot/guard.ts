@@ -79,7 +79,7 @@ export async function guardAppointment(medplum: MedplumClient, event: BotEvent):
   } catch (error) {
     const message = error instanceof ConfigError ? error.message : normalizeErrorString(error);
     console.error(`sas-guard: ${message}`);
-    throw failure(`${message}. Fix the project secrets (see sas-guard's README), then retry.`);
+    throw failure(`${message}. Fix the project secrets (see sas-guard's docs/decisions.md), then retry.`);
   }
 
   const previous = typeof appointment.id === 'string' ? await readPrevious(medplum, appointment.id) : undefined;

@@ -67,7 +67,7 @@ export function formatReport(report: InstallReport): string {
   );
   if (report.mode === 'install' && report.accessPolicyId) {
     lines.push(
-      `SAS client applications: attach AccessPolicy/${report.accessPolicyId} to each client's ProjectMembership (see README "Deploy to your Medplum").`,
+      `SAS client applications: attach AccessPolicy/${report.accessPolicyId} to each client's ProjectMembership (see docs/deploy.md, "One client per editor").`,
     );
   }
   return lines.join('\n');

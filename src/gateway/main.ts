@@ -11,7 +11,7 @@ Reverse proxy that gives any Medplum server the SAS receiver's HTTP contract (?I
 the sender's body id ignored) and mutual TLS with client certificates mapped to Medplum client applications.
 
 Options (override the configuration file):
-  --config FILE      JSON configuration (see README "Production deployment")
+  --config FILE      JSON configuration (see docs/gateway.md)
   --upstream URL     Medplum server root, e.g. https://medplum.internal/
   --host HOST        bind address (default 127.0.0.1)
   --port PORT        port (default 8443; 0 = any free port)

@@ -5,7 +5,7 @@
 // to the host's as they appear. Each answer must have the recorded status, significant headers (Location, ETag form,
 // Content-Type with its charset, Content-Encoding, Content-Length or chunked) and a body of the same shape (resource
 // type; OperationOutcome id, issue severities, codes, expressions and rules; a Bundle's type and total; empty where
-// Medplum sent nothing). Where the host differs on purpose, DIFFERENCES names it (README: "differences").
+// Medplum sent nothing). Where the host differs on purpose, DIFFERENCES names it (docs/embedded-host.md lists it).
 import type { Bundle, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import http from 'node:http';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
