@@ -1,27 +1,14 @@
 // The project's scripts behave like commands: --help prints the usage with the exit statuses and does nothing else;
 // an unknown option is refused in one line pointing to the help, exit 2, never a stack, never the work started.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import type { ProcessResult } from '../process.ts';
+import { runProcess } from '../process.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(script: string, args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, script), ...args], { cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(script: string, args: string[]): Promise<ProcessResult> {
+  return runProcess(process.execPath, [join(ROOT, script), ...args], { cwd: ROOT });
 }
 
 // script, its name in messages, how its help is asked for

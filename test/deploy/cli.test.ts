@@ -1,36 +1,20 @@
 // `node src/cli/sas-guard.ts deploy` as a process: a bare host then `deploy` installs (what `npm start -- --bare` then
 // `npm run deploy` does); failures end with one line on stderr, a non-zero exit and no stack.
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RunningHost } from '../../src/host/server.ts';
 import { start } from '../../src/host/server.ts';
+import type { ProcessResult as Result } from '../process.ts';
+import { runProcess, userEnvironment } from '../process.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'src', 'cli', 'sas-guard.ts');
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the CLI with only the variables given (plus PATH/HOME), from an empty directory (no .env). */
 function runCli(args: string[], env: Record<string, string>, cwd: string): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runProcess(process.execPath, [CLI, ...args], { cwd, env: userEnvironment(env) });
 }
 
 function expectOneLineError(result: Result, pattern: RegExp): void {
@@ -95,27 +79,20 @@ describe('sas-guard deploy (process)', () => {
 
     // And the medplum CLI itself, run there, finds the bot and redeploys it.
     // (Asynchronously: the host answering it runs in this process.)
-    const cli = await new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
-      const child = spawn(
-        process.execPath,
-        [
-          join(ROOT, 'node_modules', '@medplum', 'cli', 'dist', 'cjs', 'index.cjs'),
-          'bot',
-          'deploy',
-          'sas-appointment-guard',
-        ],
-        {
-          cwd: join(dir, '.medplum'),
-          env: { ...process.env, MEDPLUM_BASE_URL: host.url, MEDPLUM_CLIENT_ACCESS_TOKEN: 'open-host' },
-        },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on('close', (status) => done({ status, stdout, stderr }));
-    });
-    expect(cli.status, cli.stdout + cli.stderr).toBe(0);
+    const cli = await runProcess(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules', '@medplum', 'cli', 'dist', 'cjs', 'index.cjs'),
+        'bot',
+        'deploy',
+        'sas-appointment-guard',
+      ],
+      {
+        cwd: join(dir, '.medplum'),
+        env: { ...process.env, MEDPLUM_BASE_URL: host.url, MEDPLUM_CLIENT_ACCESS_TOKEN: 'open-host' },
+      },
+    );
+    expect(cli.code, cli.stdout + cli.stderr).toBe(0);
     expect(cli.stdout).toMatch(new RegExp(`Deploy.*${config.bots[0]?.id ?? 'no id'}|Success`, 's'));
     // Deploy notices the redeploy (a new Binary) and puts its own bundle back.
     const after = await runCli(['deploy', '--no-smoke-test', '--verbose'], env, dir);

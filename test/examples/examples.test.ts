@@ -1,7 +1,6 @@
 // The production examples the README links to are real files, each checked by what reads it in production: the
 // gateway configuration by the gateway's parser, the deploy .env by deploy's own loader and checks (then a dry run of
 // deploy itself with it), the systemd unit's command line by the gateway's option parser.
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,30 +11,15 @@ import { configDir, loadConfigFile, parseConfig } from '../../src/gateway/config
 import type { RunningHost } from '../../src/host/server.ts';
 import { start } from '../../src/host/server.ts';
 import { parseConfig as parseGuardConfig } from '../../src/rules/config.ts';
+import type { ProcessResult } from '../process.ts';
+import { runProcess, userEnvironment } from '../process.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const EXAMPLES = join(ROOT, 'examples');
 const CLI = join(ROOT, 'src', 'cli', 'sas-guard.ts');
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], options: { cwd: string; env: Record<string, string> }): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: options.cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function runCli(args: string[], options: { cwd: string; env: Record<string, string> }): Promise<ProcessResult> {
+  return runProcess(process.execPath, [CLI, ...args], { cwd: options.cwd, env: userEnvironment(options.env) });
 }
 
 describe('examples/gateway.json', () => {

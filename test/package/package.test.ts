@@ -9,15 +9,11 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RPPS_VALID_LUHN, bookedAppointment, specRefusedBody } from '../fixtures/appointments.ts';
+import type { ProcessResult as Result } from '../process.ts';
+import { runProcess } from '../process.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const NOW = '2022-09-01T00:00:00Z';
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** PATH without any node_modules/.bin: what a user's shell has. */
 const USER_PATH = (process.env.PATH ?? '')
@@ -45,15 +41,7 @@ function nodes(): string[] {
 }
 
 function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runProcess(command, args, { cwd: options.cwd, env: options.env ?? process.env });
 }
 
 let work: string;
