@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from '../rules/config.ts';
 import { BridgeStartError, startBridge } from './server.ts';
+import { untilStopped } from '../cli/until-stopped.ts';
 
 const USAGE = `Usage: sas-guard bridge [--host 127.0.0.1] [--port 8787] [--socket PATH]
 
@@ -63,15 +64,5 @@ export async function runBridge(argv: string[]): Promise<number> {
     return 1;
   }
 
-  const running = bridge;
-  return new Promise<number>((resolve) => {
-    const stop = (): void => {
-      running.close().then(
-        () => resolve(0),
-        () => resolve(1),
-      );
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  return untilStopped(bridge);
 }

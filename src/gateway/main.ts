@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { configDir, loadConfigFile, parseConfig } from './config.ts';
 import { ConfigError, printableUrl } from './config-values.ts';
 import { startGateway } from './server.ts';
+import { untilStopped } from '../cli/until-stopped.ts';
 
 const USAGE = `Usage: sas-guard gateway [--config gateway.json] [options]
 
@@ -82,17 +83,7 @@ export async function runGateway(argv: string[]): Promise<number> {
     return 1;
   }
 
-  const running = gateway;
-  return new Promise<number>((resolve) => {
-    const stop = (): void => {
-      running.close().then(
-        () => resolve(0),
-        () => resolve(1),
-      );
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  return untilStopped(gateway);
 }
 
 // `node src/gateway/main.ts …` (npm run gateway) as well as `sas-guard gateway …`.

@@ -4,6 +4,7 @@ import { UsageError, parseCommandLine, usageLine } from '../cli/args.ts';
 import { ConfigError } from '../rules/config.ts';
 import { flavorOf } from './flavor.ts';
 import { start } from './server.ts';
+import { untilStopped } from '../cli/until-stopped.ts';
 
 const USAGE = `Usage: sas-guard start [--bare] [--medplum-only] [--medplum-version current|5.0.10]
   Serves a local, in-memory FHIR R4 endpoint at http://$HOST:$PORT/fhir/R4 (default 127.0.0.1:8103) with sas-guard
@@ -70,15 +71,5 @@ export async function runHost(argv: string[]): Promise<number> {
   if (sasLayer) {
     console.log(`sas-guard host: test bench (every request, what it was answered and why) at ${host.url}`);
   }
-  const running = host;
-  return new Promise((resolve) => {
-    const stop = (): void => {
-      running.close().then(
-        () => resolve(0),
-        () => resolve(1),
-      );
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  return untilStopped(host);
 }
