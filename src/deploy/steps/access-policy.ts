@@ -1,14 +1,12 @@
 // The AccessPolicy for the client applications of SAS agenda software (Appointment create, read, search, update);
 // uninstall keeps it while memberships still use it, unless --force.
-import type { AccessPolicy } from '@medplum/fhirtypes';
-import { sameContent } from '../compare.ts';
 import { ACCESS_POLICY_NAME, desiredAccessPolicy } from '../desired.ts';
 import { step } from '../errors.ts';
 import { deleteQuietly } from '../lookups.ts';
 import { NO_CACHE } from '../server.ts';
 import type { InstallItem } from '../types.ts';
 import type { DeployStep, StepContext, StepPlan } from './step.ts';
-import { planned, ref } from './step.ts';
+import { planOneResource, planned, ref } from './step.ts';
 
 function install(ctx: StepContext): StepPlan {
   if (!ctx.inputs.accessPolicy) {
@@ -23,28 +21,14 @@ function install(ctx: StepContext): StepPlan {
     action: 'unchanged',
     reference: ref(current),
   };
-  if (!current) {
-    item.action = planned(ctx, 'created');
-    return {
-      items: [item],
-      apply: async () => {
-        ctx.accessPolicy = await step('creating the AccessPolicy', () => ctx.medplum.createResource(want));
-        item.reference = ref(ctx.accessPolicy);
-      },
-    };
-  }
-  if (sameContent(current, want)) {
-    return { items: [item] };
-  }
-  item.action = planned(ctx, 'updated');
-  return {
-    items: [item],
-    apply: async () => {
-      await step(`updating AccessPolicy/${current.id}`, () =>
-        ctx.medplum.updateResource<AccessPolicy>({ ...want, id: current.id, meta: current.meta }),
-      );
-    },
-  };
+  return planOneResource(
+    ctx,
+    item,
+    current,
+    want,
+    'creating the AccessPolicy',
+    (policy) => (ctx.accessPolicy = policy),
+  );
 }
 
 async function uninstall(ctx: StepContext): Promise<StepPlan> {

@@ -3,6 +3,8 @@
 // another way is another module with the same name and its own `supports` (src/deploy/steps/index.ts lists them).
 import type { MedplumClient, WithId } from '@medplum/core';
 import type { AccessPolicy, Bot, Project, Resource, Subscription } from '@medplum/fhirtypes';
+import { sameContent } from '../compare.ts';
+import { step } from '../errors.ts';
 import type { ServerInfo } from '../server.ts';
 import type {
   ConformanceResource,
@@ -81,4 +83,44 @@ export function planned(ctx: Pick<StepContext, 'dryRun'>, action: 'created' | 'u
 
 export function ref(resource: Resource | undefined): string | undefined {
   return resource?.id ? `${resource.resourceType}/${resource.id}` : undefined;
+}
+
+/**
+ * The plan for the one resource a step keeps (the AccessPolicy, the Subscription): created when absent, updated in
+ * place when its content differs from `want`, else unchanged. `stored` is told the resource the server holds once
+ * written; `creating` names the creation in an error.
+ */
+export function planOneResource<T extends Resource>(
+  ctx: StepContext,
+  item: InstallItem,
+  current: WithId<T> | undefined,
+  want: T,
+  creating: string,
+  stored: (resource: WithId<T>) => void,
+): StepPlan {
+  if (!current) {
+    item.action = planned(ctx, 'created');
+    return {
+      items: [item],
+      apply: async () => {
+        const created = await step(creating, () => ctx.medplum.createResource(want));
+        stored(created);
+        item.reference = ref(created);
+      },
+    };
+  }
+  if (sameContent(current, want)) {
+    return { items: [item] };
+  }
+  item.action = planned(ctx, 'updated');
+  return {
+    items: [item],
+    apply: async () => {
+      stored(
+        await step(`updating ${current.resourceType}/${current.id}`, () =>
+          ctx.medplum.updateResource<T>({ ...want, id: current.id, meta: current.meta }),
+        ),
+      );
+    },
+  };
 }

@@ -1,12 +1,9 @@
 // The pre-commit Subscription that makes Medplum run the bot before every Appointment write.
-import type { Subscription } from '@medplum/fhirtypes';
-import { sameContent } from '../compare.ts';
 import { desiredSubscription } from '../desired.ts';
-import { step } from '../errors.ts';
 import { botSubscriptions, deleteQuietly } from '../lookups.ts';
 import type { InstallItem } from '../types.ts';
 import type { DeployStep, StepContext, StepPlan } from './step.ts';
-import { planned, ref } from './step.ts';
+import { planOneResource, planned, ref } from './step.ts';
 
 /** The same name in a dry run and in the real run: the Subscription's id and its Bot's are in the reference. */
 function nameOf(botName: string): string {
@@ -32,28 +29,14 @@ async function install(ctx: StepContext): Promise<StepPlan> {
     reference: ref(current),
     detail: existing.length > 1 ? `${existing.length} such Subscriptions; the first is kept` : undefined,
   };
-  if (!current) {
-    item.action = planned(ctx, 'created');
-    return {
-      items: [item],
-      apply: async () => {
-        ctx.subscription = await step('creating the pre-commit Subscription', () => ctx.medplum.createResource(want));
-        item.reference = ref(ctx.subscription);
-      },
-    };
-  }
-  if (sameContent(current, want)) {
-    return { items: [item] };
-  }
-  item.action = planned(ctx, 'updated');
-  return {
-    items: [item],
-    apply: async () => {
-      ctx.subscription = await step(`updating Subscription/${current.id}`, () =>
-        ctx.medplum.updateResource<Subscription>({ ...want, id: current.id, meta: current.meta }),
-      );
-    },
-  };
+  return planOneResource(
+    ctx,
+    item,
+    current,
+    want,
+    'creating the pre-commit Subscription',
+    (subscription) => (ctx.subscription = subscription),
+  );
 }
 
 async function uninstall(ctx: StepContext): Promise<StepPlan> {
