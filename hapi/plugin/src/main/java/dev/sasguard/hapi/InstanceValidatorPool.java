@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ArrayBlockingQueue;
 import org.hl7.fhir.common.hapi.validation.validator.FhirDefaultPolicyAdvisor;
 import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
 import org.hl7.fhir.common.hapi.validation.validator.WorkerContextValidationSupportAdapter;
@@ -29,8 +29,9 @@ import org.hl7.fhir.validation.instance.InstanceValidator;
  * warnings off), kept from one write to the next: HAPI builds a new one for every resource, and building one (it
  * reloads the OID table from a CSV) costs more than validating an appointment (measured on examples/booked.json: 14 to
  * 20 ms a validation through HAPI's wrapper, 2 to 4 ms with a kept validator). A validator serves one validation at a
- * time and resets its state at the start of each, so idle ones wait here for the next write; there are never more than
- * the writes that ran at once. ProfileValidatorTest checks that it judges as HAPI's FhirInstanceValidator does.
+ * time and resets its state at the start of each, so idle ones wait here for the next write. Each holds about 5.7 MB
+ * (its OID table), so no more are kept than the machine has cores: a burst of writes beyond that builds validators
+ * as HAPI does and lets them go. ProfileValidatorTest checks that it judges as HAPI's FhirInstanceValidator does.
  */
 final class InstanceValidatorPool {
 
@@ -40,7 +41,8 @@ final class InstanceValidatorPool {
 
   private final FhirContext fhir;
   private final WorkerContextValidationSupportAdapter definitions;
-  private final Queue<InstanceValidator> idle = new ConcurrentLinkedQueue<>();
+  private final Queue<InstanceValidator> idle =
+      new ArrayBlockingQueue<>(Math.max(2, Runtime.getRuntime().availableProcessors()));
 
   InstanceValidatorPool(FhirContext fhir, IValidationSupport definitions) {
     this.fhir = fhir;
@@ -60,12 +62,17 @@ final class InstanceValidatorPool {
     try {
       validator.validate(null, messages, new ByteArrayInputStream(json), FhirFormat.JSON, declared);
     } finally {
-      idle.offer(validator);
+      idle.offer(validator); // refused when enough are kept: this one is left to the garbage collector
     }
     messages.addAll(unknownProfiles);
     return messages.stream()
         .filter(message -> message.getLevel().isError() || UNKNOWN_PROFILE.contains(message.getMessageId()))
         .toList();
+  }
+
+  /** How many idle validators are kept now. */
+  int kept() {
+    return idle.size();
   }
 
   /** The meta.profile definitions, resolved as HAPI resolves them: an unknown one is an error of its own. */
