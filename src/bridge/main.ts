@@ -1,7 +1,7 @@
 // `sas-guard bridge [--host 127.0.0.1] [--port 8787] [--socket PATH]`: serves the rules to HAPI's sas-guard
 // interceptor until SIGINT/SIGTERM. Configured like the bot: SAS_GUARD_LANGUAGE, SAS_GUARD_SEVERITIES,
 // SAS_GUARD_TRUSTED_AUTHORS; a wrong value stops it at start with one line.
-import { parseArgs } from 'node:util';
+import { UsageError, parseCommandLine, usageLine } from '../cli/args.ts';
 import { ConfigError, parseConfig } from '../rules/config.ts';
 import { BridgeStartError, startBridge } from './server.ts';
 import { untilStopped } from '../cli/until-stopped.ts';
@@ -21,7 +21,7 @@ Options:
 export async function runBridge(argv: string[]): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({
+    ({ values } = parseCommandLine({
       args: argv,
       options: {
         host: { type: 'string' },
@@ -29,19 +29,21 @@ export async function runBridge(argv: string[]): Promise<number> {
         socket: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
-      strict: true,
       allowPositionals: false,
     }));
   } catch (err) {
-    console.error(`sas-guard bridge: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
-    return 2;
+    if (err instanceof UsageError) {
+      console.error(usageLine('sas-guard bridge', err));
+      return 2;
+    }
+    throw err;
   }
   if (values.help) {
     console.log(USAGE);
     return 0;
   }
   if (values.port !== undefined && !/^\d{1,5}$/.test(values.port)) {
-    console.error(`sas-guard bridge: --port ${values.port} is not a port number`);
+    console.error(usageLine('sas-guard bridge', new UsageError(`--port ${values.port} is not a port number`)));
     return 2;
   }
 

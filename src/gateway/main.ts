@@ -1,6 +1,6 @@
 // `sas-guard gateway --config gateway.json [--upstream URL] [--host H] [--port P] [--plain-http] [--public-url URL]`
 // (`npm run gateway -- …`): starts the SAS gateway and runs until SIGINT/SIGTERM.
-import { parseArgs } from 'node:util';
+import { UsageError, parseCommandLine, usageLine } from '../cli/args.ts';
 import { configDir, loadConfigFile, parseConfig } from './config.ts';
 import { ConfigError, printableUrl } from './config-values.ts';
 import { startGateway } from './server.ts';
@@ -23,7 +23,7 @@ Options (override the configuration file):
 export async function runGateway(argv: string[]): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({
+    ({ values } = parseCommandLine({
       args: argv,
       options: {
         config: { type: 'string' },
@@ -34,12 +34,14 @@ export async function runGateway(argv: string[]): Promise<number> {
         'public-url': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
-      strict: true,
       allowPositionals: false,
     }));
   } catch (err) {
-    console.error(`sas-guard gateway: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
-    return 2;
+    if (err instanceof UsageError) {
+      console.error(usageLine('sas-guard gateway', err));
+      return 2;
+    }
+    throw err;
   }
   if (values.help) {
     console.log(USAGE);

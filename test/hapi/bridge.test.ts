@@ -153,3 +153,14 @@ test('a wrong configuration or a non-loopback address stops `sas-guard bridge` w
     /^sas-guard bridge: --host 0\.0\.0\.0: the bridge trusts its caller and listens on loopback only/,
   );
 });
+
+test('an unknown option or a bad port is one line pointing to the help, exit 2', () => {
+  for (const [args, line] of [
+    [['--bogus'], 'sas-guard bridge: unknown option --bogus — see sas-guard bridge --help'],
+    [['--port', 'x'], 'sas-guard bridge: --port x is not a port number — see sas-guard bridge --help'],
+  ] as const) {
+    const result = spawnSync(process.execPath, [CLI, 'bridge', ...args], { encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([line]);
+  }
+});
