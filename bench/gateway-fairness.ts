@@ -5,9 +5,7 @@
 // full run also the same honest GETs with the per-client limits lifted (the hostile answers cut after 5 s), for scale.
 //
 //   npx node bench/gateway-fairness.ts     (or as part of npm run bench)
-import { parseConfig } from '../src/gateway/config.ts';
-import { startGateway } from '../src/gateway/server.ts';
-import { largeUpstream, tokenOf, unreadGet } from '../test/gateway/large-upstream.ts';
+import { bearerGateway, largeUpstream, tokenOf, unreadGet } from '../test/gateway/large-upstream.ts';
 import { round, summarize } from './stats.ts';
 
 const HOSTILE_CONNECTIONS = 70;
@@ -21,18 +19,7 @@ interface Scenario {
 
 async function scenario(limits: Record<string, unknown>, clientReadMs: number): Promise<Scenario> {
   const upstream = await largeUpstream({ largeBytes: 1024 * 1024 * 1024 });
-  const lines: string[] = [];
-  const gateway = await startGateway(
-    parseConfig({
-      listen: { host: '127.0.0.1', port: 0 },
-      plainHttp: true,
-      upstream: { url: upstream.url },
-      auth: { mode: 'bearer' },
-      limits,
-      timeouts: { clientReadMs },
-    }),
-    { log: (line) => lines.push(line) },
-  );
+  const { gateway, lines } = await bearerGateway(upstream.url, { limits, timeouts: { clientReadMs } });
   const hostile = await Promise.all(
     Array.from({ length: HOSTILE_CONNECTIONS }, (_, i) =>
       unreadGet(`${gateway.baseUrl}/Appointment?large=${i}`, tokenOf('ClientApplication/hostile')),

@@ -8,9 +8,8 @@ import type { Socket } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import { DEFAULTS, parseConfig } from '../../src/gateway/config.ts';
 import type { RunningGateway } from '../../src/gateway/server.ts';
-import { startGateway } from '../../src/gateway/server.ts';
 import type { LargeUpstream } from './large-upstream.ts';
-import { largeUpstream, tokenOf, unreadGet } from './large-upstream.ts';
+import { bearerGateway, largeUpstream, tokenOf, unreadGet } from './large-upstream.ts';
 
 const closers: (() => Promise<void>)[] = [];
 const hostileSockets: Socket[] = [];
@@ -30,17 +29,7 @@ async function setUp(
 ): Promise<{ upstream: LargeUpstream; gateway: RunningGateway; lines: string[] }> {
   const upstream = await largeUpstream(upstreamOptions);
   closers.push(() => upstream.close());
-  const lines: string[] = [];
-  const gateway = await startGateway(
-    parseConfig({
-      listen: { host: '127.0.0.1', port: 0 },
-      plainHttp: true,
-      upstream: { url: upstream.url },
-      auth: { mode: 'bearer' },
-      ...config,
-    }),
-    { log: (line) => lines.push(line) },
-  );
+  const { gateway, lines } = await bearerGateway(upstream.url, config);
   closers.push(() => gateway.close());
   return { upstream, gateway, lines };
 }

@@ -5,6 +5,9 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import net from 'node:net';
+import { parseConfig } from '../../src/gateway/config.ts';
+import type { RunningGateway } from '../../src/gateway/server.ts';
+import { startGateway } from '../../src/gateway/server.ts';
 
 export interface LargeUpstream {
   url: string;
@@ -114,4 +117,23 @@ export async function unreadGet(url: string, token: string): Promise<Socket> {
     `GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\nAuthorization: Bearer ${token}\r\n\r\n`,
   );
   return socket;
+}
+
+/** A plain-HTTP gateway in bearer mode in front of `upstreamUrl`, its log lines kept. */
+export async function bearerGateway(
+  upstreamUrl: string,
+  config: { limits?: Record<string, unknown>; timeouts?: Record<string, unknown> },
+): Promise<{ gateway: RunningGateway; lines: string[] }> {
+  const lines: string[] = [];
+  const gateway = await startGateway(
+    parseConfig({
+      listen: { host: '127.0.0.1', port: 0 },
+      plainHttp: true,
+      upstream: { url: upstreamUrl },
+      auth: { mode: 'bearer' },
+      ...config,
+    }),
+    { log: (line) => lines.push(line) },
+  );
+  return { gateway, lines };
 }
