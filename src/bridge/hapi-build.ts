@@ -38,11 +38,11 @@ export class BuildError extends Error {}
 
 /** Runs `mvn package` in hapi/ when needed (quietly: only a failure's output is shown). */
 export function ensureHapiBuilt(options: { offline: boolean }): void {
+  if (!hapiBuildIsStale()) {
+    return; // startHapi checks java itself: the tools are probed only for a build
+  }
   javaCommand();
   const mvn = mavenCommand();
-  if (!hapiBuildIsStale()) {
-    return;
-  }
   // The JUnit tests run only against a server (test/hapi): here Surefire merely resolves its JUnit provider.
   const args = ['-B', '-q', ...(options.offline ? ['-o'] : []), 'package'];
   const result = spawnSync(mvn, args, { cwd: HAPI_DIR, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
@@ -57,6 +57,9 @@ export function ensureHapiBuilt(options: { offline: boolean }): void {
 // lets the installation finish (only the HAPI part of the project needs them).
 if (import.meta.filename === process.argv[1]) {
   try {
+    // Probed even when the jars are fresh: the installation is where a user learns what the HAPI part needs.
+    javaCommand();
+    mavenCommand();
     ensureHapiBuilt({ offline: false });
   } catch (err) {
     if (err instanceof ToolMissingError) {
