@@ -4,7 +4,7 @@ import type { BotEvent, MedplumClient } from '@medplum/core';
 import type { Appointment, OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { ConfigError, parseBotSecrets } from '../rules/config.ts';
 import { identifierKey, isRecord } from '../rules/read.ts';
-import { judgeWrite, withProfileIssues } from '../rules/write.ts';
+import { judgeWrite, wantsProfileIssues, withProfileIssues } from '../rules/write.ts';
 import { profileIssues } from './profile-issues.ts';
 
 /**
@@ -90,7 +90,9 @@ export async function guardAppointment(medplum: MedplumClient, event: BotEvent):
     console.log(`sas-guard: ${describe(issue)}`);
   }
   if (verdict.rejection) {
-    throw withProfileIssues(verdict.rejection, await profileIssues(medplum, appointment), config.language);
+    const { rejection } = verdict;
+    const found = wantsProfileIssues(rejection) ? await profileIssues(medplum, appointment) : [];
+    throw withProfileIssues(rejection, found, config.language);
   }
   return verdict.stored;
 }

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { readBody } from '../http/body.ts';
 import type { GuardConfig } from '../rules/config.ts';
 import { ruleIdOf } from '../rules/engine.ts';
-import { judgeWrite, withProfileIssues } from '../rules/write.ts';
+import { judgeWrite, wantsProfileIssues, withProfileIssues } from '../rules/write.ts';
 import { StructuralValidator } from '../check/validate.ts';
 import { loadConformanceResources } from '../profiles/index.ts';
 import type { StructureDefinition } from '@medplum/fhirtypes';
@@ -85,7 +85,11 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       send(
         res,
         422,
-        withProfileIssues(verdict.rejection, profiles().validate(request.appointment).issues, config.language),
+        withProfileIssues(
+          verdict.rejection,
+          wantsProfileIssues(verdict.rejection) ? profiles().validate(request.appointment).issues : [],
+          config.language,
+        ),
       );
       return;
     }

@@ -9,7 +9,7 @@ import { loadConformanceResources } from '../profiles/index.ts';
 import { DEFAULT_CONFIG } from '../rules/config.ts';
 import type { GuardConfig } from '../rules/config.ts';
 import { hasErrors } from '../rules/engine.ts';
-import { judgeWrite, withProfileIssues } from '../rules/write.ts';
+import { judgeWrite, wantsProfileIssues, withProfileIssues } from '../rules/write.ts';
 import { isRecord } from '../rules/read.ts';
 import type { Language } from '../rules/types.ts';
 import type { InputItem } from './inputs.ts';
@@ -164,7 +164,9 @@ export class Checker {
     const ruleIssues = verdict.issues;
     if (verdict.rejection) {
       // As the bot does: the 422 also names what the profile would refuse.
-      const outcome = withProfileIssues(verdict.rejection, this.validator.validate(appointment).issues, language);
+      const { rejection } = verdict;
+      const found = wantsProfileIssues(rejection) ? this.validator.validate(appointment).issues : [];
+      const outcome = withProfileIssues(rejection, found, language);
       return { location, status: '422', httpStatus: 422, identifier, version, outcome, notes };
     }
     const toStore = verdict.stored;

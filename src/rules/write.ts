@@ -40,6 +40,14 @@ export function judgeWrite(appointment: Appointment, state: StoredState, config:
 }
 
 /**
+ * Whether the adapter should validate the rejected appointment against its profile for withProfileIssues: not when
+ * the rules refused it unread as too costly (src/rules/limits.ts), since the validator would walk all of it.
+ */
+export function wantsProfileIssues(rejection: OperationOutcome): boolean {
+  return !rejection.issue.some((issue) => issue.code === 'too-costly' && issue.severity === 'error');
+}
+
+/**
  * The rejection with the errors the profile would also answer (400) in the same appointment, so that a sender fixes
  * everything in one round trip: errors first (the rules', then the profile's), then the rules' warnings; bounded.
  * Computed by the adapter on the rejected path only: an accepted write costs nothing more.

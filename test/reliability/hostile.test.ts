@@ -4,6 +4,7 @@
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RunningHost } from '../../src/host/server.ts';
+import { Checker } from '../../src/check/checker.ts';
 import { evaluateAppointment } from '../../src/rules/engine.ts';
 import { MAX_LISTED_ISSUES } from '../../src/rules/limits.ts';
 import { appointmentWithIdentifier } from '../fixtures/appointments.ts';
@@ -49,6 +50,14 @@ test('below the limits, 2,000 bad participants: a 422 listing 100 issues, then o
   expect(issues.slice(0, MAX_LISTED_ISSUES).every((issue) => issue.severity === 'error')).toBe(true);
   expect(issues.at(-1)).toMatchObject({ severity: 'information', code: 'too-costly' });
   expect(issues.at(-1)?.details?.text).toMatch(/^… et \d+ autre\(s\) problème\(s\)/);
+});
+
+test('sas-check (as the bot and the bridge) refuses it unread: no profile validation of the body, one issue', () => {
+  const checker = new Checker({ now: new Date('2026-03-01T00:00:00Z') });
+  for (const { body } of hostileBodies()) {
+    const result = checker.check({ location: 'hostile.json', source: 'hostile.json', resource: JSON.parse(body) });
+    expect(result.outcome?.issue.map((issue) => issue.code)).toEqual(['too-costly']);
+  }
 });
 
 test('the engine alone (the bot on a Medplum without the gateway) bounds the same way', () => {
