@@ -56,7 +56,7 @@ export function createProjectAdmin(host: HostProject, flavor: MedplumFlavor) {
         ...(await currentProject()),
         [field]: body as ProjectSetting[],
       });
-      return jsonResponse(200, updated, ContentType.FHIR_JSON);
+      return jsonResponse(200, updated); // application/json, as Medplum's admin routes answer
     },
 
     async createBot(body: unknown): Promise<GenericResponse> {
@@ -73,7 +73,7 @@ export function createProjectAdmin(host: HostProject, flavor: MedplumFlavor) {
         user: createReference(bot),
         profile: createReference(bot),
       });
-      return jsonResponse(201, bot, ContentType.FHIR_JSON);
+      return jsonResponse(201, bot);
     },
 
     /** A client application with a generated secret (answered once, here), and its membership (not admin). */
@@ -96,7 +96,7 @@ export function createProjectAdmin(host: HostProject, flavor: MedplumFlavor) {
         profile: createReference(client),
         accessPolicy: typeof policy?.reference === 'string' ? { reference: policy.reference } : undefined,
       });
-      return jsonResponse(201, client, ContentType.FHIR_JSON);
+      return jsonResponse(201, client);
     },
 
     /** `$deploy`: the code saved as a Binary that Bot.executableCode names. */
