@@ -380,7 +380,7 @@ export const MUTATIONS: Mutation[] = [
     id: 'page-without-token',
     breaks: 'with SAS_GUARD_TOKEN the test bench page, its data and its stream need the token',
     file: 'src/host/page/session.ts',
-    find: '      return same(bearer, this.token);',
+    find: '      return sameSecret(bearer, this.token);',
     replace: '      return true;',
     tests: ['test/page/page.test.ts'],
   },

@@ -5,7 +5,8 @@
 import type { WithId } from '@medplum/core';
 import { createReference } from '@medplum/core';
 import type { Bot, ClientApplication, Reference } from '@medplum/fhirtypes';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { bearerOf, sameSecret } from '../http/credentials.ts';
 import type { GenericRequest, GenericResponse } from '../http/types.ts';
 import { jsonResponse } from './responses.ts';
 
@@ -23,12 +24,6 @@ export interface HostAuthOptions {
   project: Reference;
   /** A client application by id, as stored (with its secret). */
   findClient: (id: string) => Promise<WithId<ClientApplication> | undefined>;
-}
-
-function sameSecret(given: string, expected: string | undefined): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected ?? '');
-  return expected !== undefined && a.length === b.length && timingSafeEqual(a, b);
 }
 
 function basicCredentials(authorization: string): { id: string; secret: string } | undefined {
@@ -68,7 +63,7 @@ export class HostAuth {
 
   /** A request of a bot's own MedplumClient (its reads during a write). */
   isBotRequest(request: GenericRequest): boolean {
-    const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1]?.trim();
+    const bearer = bearerOf(request.headers.authorization);
     return bearer !== undefined && bearer.startsWith('bot-') && this.tokens.has(bearer);
   }
 
@@ -80,13 +75,13 @@ export class HostAuth {
     }
     const authorization = request.headers.authorization ?? '';
     let login: Reference | undefined;
-    const bearer = /^Bearer\s+(.+)$/i.exec(authorization)?.[1]?.trim();
+    const bearer = bearerOf(authorization);
     const basic = basicCredentials(authorization);
     if (bearer) {
       const issued = this.tokens.get(bearer);
       if (issued && (issued.expires === undefined || issued.expires > Date.now())) {
         login = issued.profile;
-      } else if (token !== undefined && bearer === token) {
+      } else if (sameSecret(bearer, token)) {
         login = systemAuthor;
       } else if (token !== undefined) {
         return 'unauthorized';

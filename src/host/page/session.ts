@@ -2,18 +2,13 @@
 // into the page's form, POSTed, never in a URL), or a script sending the token itself as `Authorization: Bearer`.
 // The cookie holds a random session id, not the token; it is HttpOnly and SameSite=Strict.
 import type { IncomingMessage } from 'node:http';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { bearerOf, sameSecret } from '../../http/credentials.ts';
 
 export const SESSION_COOKIE = 'sas_guard_page';
 const SESSION_LIFETIME_S = 12 * 3600;
 /** Sessions kept at once; the oldest goes first. */
 const MAX_SESSIONS = 64;
-
-function same(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 function cookieOf(req: IncomingMessage, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
@@ -43,9 +38,9 @@ export class PageSessions {
     if (this.token === undefined) {
       return true;
     }
-    const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
+    const bearer = bearerOf(req.headers.authorization);
     if (bearer !== undefined) {
-      return same(bearer, this.token);
+      return sameSecret(bearer, this.token);
     }
     const session = cookieOf(req, SESSION_COOKIE);
     const expires = session === undefined ? undefined : this.sessions.get(session);
@@ -54,7 +49,7 @@ export class PageSessions {
 
   /** A Set-Cookie value opening a session for the right token; undefined for a wrong one. */
   open(given: string): string | undefined {
-    if (this.token === undefined || !same(given, this.token)) {
+    if (this.token === undefined || !sameSecret(given, this.token)) {
       return undefined;
     }
     const id = randomBytes(24).toString('base64url');
