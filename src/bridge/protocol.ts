@@ -2,7 +2,7 @@
 // shape: the appointment as HAPI parsed it, the stored version it replaces, the conditional update's identifier, the
 // caller, and the other appointments already holding the identifier.
 import type { Appointment } from '@medplum/fhirtypes';
-import { parseIdentifierToken } from '../http/sas-layer.ts';
+import { parseIdentifierToken } from '../http/sas-conditional.ts';
 import { isRecord, list, text } from '../rules/read.ts';
 import type { StoredState } from '../rules/write.ts';
 

@@ -23,7 +23,7 @@ export interface BatchOptions {
 }
 
 /** Below this (≈ 6,000 appointments), starting workers (~0.4 s of CPU each) costs more than it saves. */
-export const PARALLEL_FROM_BYTES = 5_000_000;
+const PARALLEL_FROM_BYTES = 5_000_000;
 
 /** What a worker is started with. */
 export interface WorkerSetup {

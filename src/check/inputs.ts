@@ -1,5 +1,5 @@
 // Inputs → a list of items to check: {location, source, resource} or {location, source, problem}. itemsOfText reads
-// a text the caller has (a file's, standard input's); expandPaths and readFileItems read the file system.
+// a text the caller has (a file's, standard input's); expandPaths and readInputTexts read the file system.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -132,7 +132,7 @@ function walk(directory: string, files: string[]): void {
  * The files named by `paths`: files as given, directories walked recursively (sorted, JSON/NDJSON files only); a
  * directory where the walk finds no file is an `empty` error.
  */
-export function expandPaths(paths: readonly string[]): { files: string[]; errors: ReadError[] } {
+function expandPaths(paths: readonly string[]): { files: string[]; errors: ReadError[] } {
   const files: string[] = [];
   const errors: ReadError[] = [];
   for (const path of paths) {

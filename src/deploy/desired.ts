@@ -118,4 +118,4 @@ export function desiredAccessPolicy(): AccessPolicy {
 }
 
 /** The appointments a SAS client owns: those whose owner tag names the login's profile. */
-export const OWN_APPOINTMENTS = `Appointment?_tag=${OWNER_TAG_SYSTEM}|%profile`;
+const OWN_APPOINTMENTS = `Appointment?_tag=${OWNER_TAG_SYSTEM}|%profile`;

@@ -15,7 +15,7 @@ import { jsonResponse, outcomeResponse } from './responses.ts';
 export type AdminApi = (request: GenericRequest, body: unknown) => Promise<GenericResponse | undefined>;
 
 /** Express's answer to a route it does not have. */
-export function expressNotFound(method: string, path: string): GenericResponse {
+function expressNotFound(method: string, path: string): GenericResponse {
   const escaped = path.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
   const html = `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n</head>\n<body>\n<pre>Cannot ${method} ${escaped}</pre>\n</body>\n</html>\n`;
   return { status: 404, headers: { 'content-type': 'text/html; charset=utf-8' }, body: Buffer.from(html) };

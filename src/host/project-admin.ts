@@ -123,5 +123,3 @@ export function createProjectAdmin(host: HostProject, flavor: MedplumFlavor) {
     },
   };
 }
-
-export type ProjectAdmin = ReturnType<typeof createProjectAdmin>;

@@ -29,7 +29,7 @@ import type { Language } from '../rules/types.ts';
 
 export { AUTHOR_HEADER } from './auth.ts';
 export { MAX_BODY_BYTES } from './http-server.ts';
-export const FHIR_BASE_PATH = '/fhir/R4';
+const FHIR_BASE_PATH = '/fhir/R4';
 
 export interface StartOptions {
   /** Start empty: no sas-guard installation. */

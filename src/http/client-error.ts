@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { jsonBody } from './types.ts';
 
 /** Node's parser errors as the status they mean. */
-export function clientErrorStatus(code: string | undefined): number {
+function clientErrorStatus(code: string | undefined): number {
   if (code === 'HPE_HEADER_OVERFLOW') {
     return 431;
   }

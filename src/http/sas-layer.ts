@@ -16,9 +16,6 @@ import { JSON_MEDIA_TYPES, bodyRefusal, criteriaRefusal, sasParameters } from '.
 import type { GenericRequest, GenericResponse } from './types.ts';
 import { jsonBody, mediaType, parseJsonBody } from './types.ts';
 
-export { outcomeResponse } from './sas-request.ts';
-export { parseIdentifierToken } from './sas-conditional.ts';
-
 export interface SasLayerOptions {
   /** Path of the FHIR base on the server side, e.g. `/fhir/R4`. */
   fhirBasePath: string;

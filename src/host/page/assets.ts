@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 
-export const ASSETS_DIR = join(import.meta.dirname, '..', '..', '..', 'page');
+const ASSETS_DIR = join(import.meta.dirname, '..', '..', '..', 'page');
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { bearerOf, sameSecret } from '../../http/credentials.ts';
 
-export const SESSION_COOKIE = 'sas_guard_page';
+const SESSION_COOKIE = 'sas_guard_page';
 const SESSION_LIFETIME_S = 12 * 3600;
 /** Sessions kept at once; the oldest goes first. */
 const MAX_SESSIONS = 64;
