@@ -1,6 +1,7 @@
 // The SAS conditional update of an Appointment (`PUT [base]/Appointment?identifier=system|value`): addressed by exactly
 // one identifier (any other criteria could pass ID-4 by and name another appointment), the sender's body `id`
 // ignored (H3), and the body's identifier the URL's (ID-4, with the deployment's severity and language).
+import { badRequest } from '@medplum/core';
 import type { GuardConfig } from '../rules/config.ts';
 import { evaluateAppointment, toOperationOutcome } from '../rules/engine.ts';
 import { rulesById } from '../rules/index.ts';
@@ -25,18 +26,12 @@ export function conditionalAppointmentUpdate(
   const [only] = criteria;
   if (criteria.length !== 1 || only?.[0] !== 'identifier' || only[1].includes(',') || only[1].trim() === '') {
     return {
-      response: outcomeResponse(400, {
-        resourceType: 'OperationOutcome',
-        issue: [
-          {
-            severity: 'error',
-            code: 'invalid',
-            details: {
-              text: "A SAS conditional update is addressed by one identifier and nothing else: ?identifier=system|value (or the spec's ?Identifier=)",
-            },
-          },
-        ],
-      }),
+      response: outcomeResponse(
+        400,
+        badRequest(
+          "A SAS conditional update is addressed by one identifier and nothing else: ?identifier=system|value (or the spec's ?Identifier=)",
+        ),
+      ),
     };
   }
   const parsed = parseJsonBody(body);

@@ -1,6 +1,6 @@
 // The SAS layer's checks of a request's shape, each answering with an OperationOutcome when the request cannot be
 // served as it is (sas-rules.md §1, H2, H4, H5), and the bounded cost of a body.
-import { ContentType, badRequest, unsupportedMediaType } from '@medplum/core';
+import { ContentType, unsupportedMediaType } from '@medplum/core';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { tooComplex } from '../rules/limits.ts';
 import type { Language } from '../rules/types.ts';
@@ -31,8 +31,13 @@ export function outcomeResponse(status: number, outcome: OperationOutcome): Gene
 }
 
 function refusal(status: number, code: 'not-supported' | 'too-costly' | 'invalid', text: string): GenericResponse {
-  const base = status === 415 ? unsupportedMediaType : badRequest(text);
-  return outcomeResponse(status, { ...base, issue: [{ severity: 'error', code, details: { text } }] });
+  // Medplum's own 415 has an id; its 400s have none.
+  const id = status === 415 ? { id: unsupportedMediaType.id } : {};
+  return outcomeResponse(status, {
+    resourceType: 'OperationOutcome',
+    ...id,
+    issue: [{ severity: 'error', code, details: { text } }],
+  });
 }
 
 /**
