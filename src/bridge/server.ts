@@ -11,8 +11,7 @@ import type { GuardConfig } from '../rules/config.ts';
 import { ruleIdOf } from '../rules/engine.ts';
 import { judgeWrite, wantsProfileIssues, withProfileIssues } from '../rules/write.ts';
 import { StructuralValidator } from '../check/validate.ts';
-import { loadConformanceResources } from '../profiles/index.ts';
-import type { StructureDefinition } from '@medplum/fhirtypes';
+import { loadStructureDefinitions } from '../profiles/index.ts';
 import { parseJudgementRequest } from './protocol.ts';
 
 export interface BridgeOptions {
@@ -98,10 +97,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
 
   let validator: StructuralValidator | undefined;
   /** The SAS profiles, parsed on the first rejection (an accepted write never pays for them). */
-  const profiles = (): StructuralValidator =>
-    (validator ??= new StructuralValidator(
-      loadConformanceResources().filter((r): r is StructureDefinition => r.resourceType === 'StructureDefinition'),
-    ));
+  const profiles = (): StructuralValidator => (validator ??= new StructuralValidator(loadStructureDefinitions()));
 
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];

@@ -5,7 +5,7 @@
 // the last ACCEPTED one.
 import { allOk } from '@medplum/core';
 import type { Appointment, OperationOutcome, OperationOutcomeIssue, StructureDefinition } from '@medplum/fhirtypes';
-import { loadConformanceResources } from '../profiles/index.ts';
+import { loadStructureDefinitions } from '../profiles/index.ts';
 import { DEFAULT_CONFIG } from '../rules/config.ts';
 import type { GuardConfig } from '../rules/config.ts';
 import { hasErrors } from '../rules/engine.ts';
@@ -98,9 +98,7 @@ export class Checker {
     this.config = options.config ?? DEFAULT_CONFIG;
     this.now = options.now;
     this.versions = options.versions ?? 'file';
-    const profiles =
-      options.profiles ??
-      loadConformanceResources().filter((r): r is StructureDefinition => r.resourceType === 'StructureDefinition');
+    const profiles = options.profiles ?? loadStructureDefinitions();
     this.validator = new StructuralValidator(profiles);
   }
 

@@ -50,11 +50,14 @@ export function loadConformanceResources(): ConformanceResource[] {
     .sort((a, b) => (order[a.resourceType] ?? 9) - (order[b.resourceType] ?? 9));
 }
 
+/** The committed StructureDefinitions (the profiles and the operator extension), fresh copies. */
+export function loadStructureDefinitions(): StructureDefinition[] {
+  return loadConformanceResources().filter((r): r is StructureDefinition => r.resourceType === 'StructureDefinition');
+}
+
 /** The StructureDefinition stored under `url` (one of ALL_SAS_PROFILE_URLS or OPERATOR_EXTENSION_URL). */
 export function getProfile(url: string): StructureDefinition {
-  const sd = loadConformanceResources().find(
-    (r): r is StructureDefinition => r.resourceType === 'StructureDefinition' && r.url === url,
-  );
+  const sd = loadStructureDefinitions().find((r) => r.url === url);
   if (!sd) {
     throw new Error(`No generated StructureDefinition for ${url}`);
   }

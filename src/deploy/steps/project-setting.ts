@@ -67,12 +67,13 @@ function install(ctx: StepContext, writer: SettingsWriter): StepPlan {
         detail: 'true',
       },
     ],
-    apply: () =>
-      step(`writing the project settings (${writer.describe(ctx)})`, () => writer.write(ctx, next)).then(
-        () => undefined,
-      ),
+    apply: () => writeSettings(ctx, writer, next),
     verify: () => [settingCheck(true)],
   };
+}
+
+async function writeSettings(ctx: StepContext, writer: SettingsWriter, next: ProjectSetting[]): Promise<void> {
+  await step(`writing the project settings (${writer.describe(ctx)})`, () => writer.write(ctx, next));
 }
 
 function uninstall(ctx: StepContext, writer: SettingsWriter): StepPlan {
@@ -107,10 +108,7 @@ function uninstall(ctx: StepContext, writer: SettingsWriter): StepPlan {
         detail: before === 'absent' ? 'deploy had added it' : 'back to false, as before deploy',
       },
     ],
-    apply: () =>
-      step(`writing the project settings (${writer.describe(ctx)})`, () => writer.write(ctx, next)).then(
-        () => undefined,
-      ),
+    apply: () => writeSettings(ctx, writer, next),
   };
 }
 
