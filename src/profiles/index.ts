@@ -23,6 +23,7 @@ import type {
   StructureDefinition,
   ValueSet,
 } from '@medplum/fhirtypes';
+import { issuesOf } from './issues-of.ts';
 
 export {
   ALL_SAS_PROFILE_URLS,
@@ -103,14 +104,6 @@ export function indexServerDefinitions(): void {
     indexSearchParameterBundle(readJson(file) as Bundle<SearchParameter>);
   }
   serverIndexed = true;
-}
-
-/** The issues of an OperationOutcomeError (validateResource throws one when a resource does not conform). */
-export function issuesOf(err: unknown): OperationOutcomeIssue[] {
-  if (err instanceof OperationOutcomeError) {
-    return err.outcome.issue ?? [];
-  }
-  throw err;
 }
 
 export interface ProfileValidatorOptions {
