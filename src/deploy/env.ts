@@ -4,6 +4,7 @@ import { MedplumClient } from '@medplum/core';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
+import { withoutCredentials } from '../http/target.ts';
 import { DeployError, step } from './errors.ts';
 
 /** Loads `.env` (current directory) into `env` without overriding variables already set, as the medplum CLI does. */
@@ -23,11 +24,6 @@ export function loadDotEnv(env: NodeJS.ProcessEnv = process.env, path = resolve(
 export interface Connection {
   baseUrl: string;
   auth: 'access token' | 'client credentials' | 'none';
-}
-
-/** A URL as it may be printed: user and password (`https://user:secret@host/`) masked. */
-export function withoutCredentials(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1<redacted>@');
 }
 
 function withSlash(url: string): string {

@@ -1,5 +1,6 @@
 // Checked reading of the gateway's JSON configuration: typed fields, unknown keys refused (a misspelt limit or
 // security setting must not be silently ignored), URLs printed without their credentials.
+import { withoutCredentials } from '../http/target.ts';
 
 export class ConfigError extends Error {}
 
@@ -96,7 +97,7 @@ export function printableUrl(value: string): string {
     }
     return url.href;
   } catch {
-    return value.replace(/\/\/[^/?#@]*@/, '//<redacted>@');
+    return withoutCredentials(value);
   }
 }
 

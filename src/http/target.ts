@@ -27,6 +27,11 @@ export function parseTarget(raw: string | undefined): RequestTarget | undefined 
 }
 
 /** Query parameters whose value is a credential. */
+/** A URL as it may be printed: user and password (`https://user:secret@host/`) masked. */
+export function withoutCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1<redacted>@');
+}
+
 export const SECRET_PARAMETER = /token|secret|passw|assertion|^code(_verifier)?$|^api_?key$/i;
 
 /** The request line's target for a log: query values of credential-like parameters masked, length bounded. */
@@ -51,6 +56,6 @@ export function loggableTarget(raw: string | undefined): string {
     masked = `${value.slice(0, query)}?${params.join('&')}`;
   }
   // Userinfo of an absolute-form target (http://user:password@host/).
-  masked = masked.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1<redacted>@');
+  masked = withoutCredentials(masked);
   return masked.length > 512 ? `${masked.slice(0, 512)}…` : masked;
 }
