@@ -167,8 +167,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       }
       request = decision.request;
       context = decision.context;
-      if (context.write) {
-        // A write's answer is read and encoded here anyway: compressing it upstream would only cost a decoding.
+      if (context.write && context.resourceType === 'Appointment') {
+        // An Appointment write's answer is read here (sasResponseNeedsBody) and encoded for the client anyway:
+        // compressing it upstream would only cost a decoding. Other answers stream through as Medplum encodes them.
         delete request.headers['accept-encoding'];
       }
     }
