@@ -8,7 +8,7 @@ import { rulesById } from '../rules/index.ts';
 import type { IdentifierKey } from '../rules/types.ts';
 import { RESULT_PARAMETERS, outcomeResponse } from './sas-request.ts';
 import type { GenericResponse } from './types.ts';
-import { jsonBody, parseJsonBody } from './types.ts';
+import { jsonBody } from './types.ts';
 
 /** Splits `system|value` (or a bare value) as FHIR token search does. */
 export function parseIdentifierToken(token: string): IdentifierKey {
@@ -20,6 +20,7 @@ export function parseIdentifierToken(token: string): IdentifierKey {
 export function conditionalAppointmentUpdate(
   params: URLSearchParams,
   body: Buffer | undefined,
+  json: () => unknown,
   config: Pick<GuardConfig, 'language' | 'severities'>,
 ): { body: Buffer | undefined } | { response: GenericResponse } {
   const criteria = [...params].filter(([key]) => !RESULT_PARAMETERS.has(key));
@@ -34,7 +35,7 @@ export function conditionalAppointmentUpdate(
       ),
     };
   }
-  const parsed = parseJsonBody(body);
+  const parsed = json();
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     return { body };
   }

@@ -14,7 +14,7 @@ import { DEFAULT_CONFIG } from '../rules/config.ts';
 import { conditionalAppointmentUpdate } from './sas-conditional.ts';
 import { JSON_MEDIA_TYPES, bodyRefusal, criteriaRefusal, sasParameters } from './sas-request.ts';
 import type { GenericRequest, GenericResponse } from './types.ts';
-import { jsonBody, mediaType, parseJsonBody } from './types.ts';
+import { jsonBody, jsonOnce, mediaType, parseJsonBody } from './types.ts';
 
 export interface SasLayerOptions {
   /** Path of the FHIR base on the server side, e.g. `/fhir/R4`. */
@@ -59,13 +59,15 @@ export function sasTransformRequest(request: GenericRequest, options: SasLayerOp
   if (!(params instanceof URLSearchParams)) {
     return { action: 'respond', response: params };
   }
+  const json = jsonOnce(body);
   if (BODY_METHODS.has(request.method)) {
-    const refusal = bodyRefusal(request.method, segments, mediaType(headers['content-type']), body, config.language);
+    const type = mediaType(headers['content-type']);
+    const refusal = bodyRefusal(request.method, segments, type, body, json, config.language);
     if (refusal) {
       return { action: 'respond', response: refusal };
     }
     // H5: the DSTU2 media type and plain JSON are FHIR JSON.
-    if (body?.length && JSON_MEDIA_TYPES.has(mediaType(headers['content-type']))) {
+    if (body?.length && JSON_MEDIA_TYPES.has(type)) {
       headers['content-type'] = `${ContentType.FHIR_JSON};charset=UTF-8`;
     }
   }
@@ -87,7 +89,7 @@ export function sasTransformRequest(request: GenericRequest, options: SasLayerOp
     }
   }
   if (context.conditionalUpdate && resourceType === 'Appointment') {
-    const judged = conditionalAppointmentUpdate(params, body, config);
+    const judged = conditionalAppointmentUpdate(params, body, json, config);
     if ('response' in judged) {
       return { action: 'respond', response: judged.response };
     }

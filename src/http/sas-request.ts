@@ -5,7 +5,7 @@ import type { OperationOutcome } from '@medplum/fhirtypes';
 import { tooComplex } from '../rules/limits.ts';
 import type { Language } from '../rules/types.ts';
 import type { GenericResponse } from './types.ts';
-import { jsonBody, parseJsonBody } from './types.ts';
+import { jsonBody } from './types.ts';
 
 export const JSON_MEDIA_TYPES = new Set(['application/fhir+json', 'application/json+fhir', 'application/json']);
 const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json', 'application/json+fhir']);
@@ -69,6 +69,7 @@ export function bodyRefusal(
   segments: string[],
   type: string,
   body: Buffer | undefined,
+  json: () => unknown,
   language: Language,
 ): GenericResponse | undefined {
   if (method === 'POST' && segments.length === 1 && segments[0] === 'Binary') {
@@ -87,7 +88,7 @@ export function bodyRefusal(
       `Content-Type ${type || '(none)'} is not read: send application/fhir+json (or the older application/json+fhir)`,
     );
   }
-  const tooLarge = tooComplex(parseJsonBody(body), language);
+  const tooLarge = tooComplex(json(), language);
   return tooLarge ? refusal(413, 'too-costly', tooLarge) : undefined;
 }
 

@@ -22,6 +22,12 @@ export function jsonBody(value: unknown): Buffer {
 }
 
 /** Parses a JSON body; undefined when absent or not JSON. */
+/** parseJsonBody(body), computed on the first call only: the checks that need the JSON share one parse. */
+export function jsonOnce(body: Buffer | undefined): () => unknown {
+  let parsed: { value: unknown } | undefined;
+  return () => (parsed ??= { value: parseJsonBody(body) }).value;
+}
+
 export function parseJsonBody(body: Buffer | undefined): unknown {
   if (!body?.length) {
     return undefined;
