@@ -1,7 +1,7 @@
 // `sas-guard bridge [--host 127.0.0.1] [--port 8787] [--socket PATH]`: serves the rules to HAPI's sas-guard
 // interceptor until SIGINT/SIGTERM. Configured like the bot: SAS_GUARD_LANGUAGE, SAS_GUARD_SEVERITIES,
 // SAS_GUARD_TRUSTED_AUTHORS; a wrong value stops it at start with one line.
-import { UsageError, parseCommandLine, usageLine } from '../cli/args.ts';
+import { UsageError, commandArguments, usageLine } from '../cli/args.ts';
 import { ConfigError, parseConfig } from '../rules/config.ts';
 import { BridgeStartError, startBridge } from './server.ts';
 import { untilStopped } from '../cli/until-stopped.ts';
@@ -19,29 +19,20 @@ Options:
   -h, --help     this text`;
 
 export async function runBridge(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseCommandLine({
-      args: argv,
-      options: {
-        host: { type: 'string' },
-        port: { type: 'string' },
-        socket: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(usageLine('sas-guard bridge', err));
-      return 2;
-    }
-    throw err;
+  const parsed = commandArguments('sas-guard bridge', USAGE, {
+    args: argv,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      socket: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: false,
+  });
+  if (typeof parsed === 'number') {
+    return parsed;
   }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const { values } = parsed;
   if (values.port !== undefined && !/^\d{1,5}$/.test(values.port)) {
     console.error(usageLine('sas-guard bridge', new UsageError(`--port ${values.port} is not a port number`)));
     return 2;

@@ -34,6 +34,31 @@ export function usageLine(command: string, err: UsageError, help = `${command} -
   return `${command}: ${err.message} — see ${help}`;
 }
 
+/**
+ * For a `sas-guard` subcommand: the parsed command line, or the exit status once answered — 0 after printing the
+ * usage for `-h/--help`, 2 after printing a mistake in one line.
+ */
+export function commandArguments<const T extends ParseArgsConfig>(
+  command: string,
+  usage: string,
+  config: T,
+): ReturnType<typeof parseArgs<T>> | number {
+  try {
+    const parsed = parseCommandLine(config);
+    if ((parsed.values as Record<string, unknown>).help === true) {
+      console.log(usage);
+      return 0;
+    }
+    return parsed;
+  } catch (err) {
+    if (!(err instanceof UsageError)) {
+      throw err;
+    }
+    console.error(usageLine(command, err));
+    return 2;
+  }
+}
+
 /** A script's name in its messages, how to ask for its usage (e.g. `npm run soak -- --help`), and the usage. */
 export interface ScriptHelp {
   name: string;

@@ -1,6 +1,6 @@
 // `sas-guard gateway --config gateway.json [--upstream URL] [--host H] [--port P] [--plain-http] [--public-url URL]`
 // (`npm run gateway -- …`): starts the SAS gateway and runs until SIGINT/SIGTERM.
-import { UsageError, parseCommandLine, usageLine } from '../cli/args.ts';
+import { commandArguments } from '../cli/args.ts';
 import { configDir, loadConfigFile, parseConfig } from './config.ts';
 import { ConfigError, printableUrl } from './config-values.ts';
 import { startGateway } from './server.ts';
@@ -21,32 +21,23 @@ Options (override the configuration file):
   -h, --help         this text`;
 
 export async function runGateway(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseCommandLine({
-      args: argv,
-      options: {
-        config: { type: 'string' },
-        upstream: { type: 'string' },
-        host: { type: 'string' },
-        port: { type: 'string' },
-        'plain-http': { type: 'boolean' },
-        'public-url': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(usageLine('sas-guard gateway', err));
-      return 2;
-    }
-    throw err;
+  const parsed = commandArguments('sas-guard gateway', USAGE, {
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      upstream: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'plain-http': { type: 'boolean' },
+      'public-url': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: false,
+  });
+  if (typeof parsed === 'number') {
+    return parsed;
   }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const { values } = parsed;
 
   let gateway;
   try {

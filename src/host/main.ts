@@ -1,6 +1,6 @@
 // `npm start` / `sas-guard start`: the embedded host. `--bare` starts it empty (no sas-guard installation);
 // `--medplum-only` drops the SAS HTTP layer (plain Medplum behaviour, e.g. 400 on `?Identifier=`, no Location on 200).
-import { UsageError, parseCommandLine, usageLine } from '../cli/args.ts';
+import { UsageError, commandArguments, usageLine } from '../cli/args.ts';
 import { ConfigError } from '../rules/config.ts';
 import { flavorOf } from './flavor.ts';
 import { start } from './server.ts';
@@ -22,29 +22,20 @@ Exit status: 0 stopped by SIGINT/SIGTERM; 1 could not start (e.g. the port is ta
 
 /** Runs until SIGINT/SIGTERM; resolves with the exit code. */
 export async function runHost(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseCommandLine({
-      args: argv,
-      options: {
-        bare: { type: 'boolean' },
-        'medplum-only': { type: 'boolean' },
-        'medplum-version': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(usageLine('sas-guard start', err));
-      return 2;
-    }
-    throw err;
+  const parsed = commandArguments('sas-guard start', USAGE, {
+    args: argv,
+    options: {
+      bare: { type: 'boolean' },
+      'medplum-only': { type: 'boolean' },
+      'medplum-version': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: false,
+  });
+  if (typeof parsed === 'number') {
+    return parsed;
   }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const { values } = parsed;
   const medplum = flavorOf(values['medplum-version']);
   if (!medplum) {
     console.error(
