@@ -34,7 +34,7 @@ export const MUTATIONS: Mutation[] = [
     id: 'rejection-without-profile-issues',
     breaks: "the bot's 422 also names what the profile refuses in the same appointment",
     file: 'src/bot/guard.ts',
-    find: 'throw withProfileIssues(verdict.rejection, await profileIssues(medplum, appointment), config.language);',
+    find: 'throw withProfileIssues(verdict, found, config.language);',
     replace: 'throw verdict.rejection;',
     tests: ['test/host/readme-flow.test.ts'],
   },

@@ -4,6 +4,7 @@ import type { BotEvent, MedplumClient } from '@medplum/core';
 import type { Appointment, OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { ConfigError, parseBotSecrets } from '../rules/config.ts';
 import { identifierKey, isRecord } from '../rules/read.ts';
+import { capIssues } from '../rules/limits.ts';
 import { judgeWrite, wantsProfileIssues, withProfileIssues } from '../rules/write.ts';
 import { profileIssues } from './profile-issues.ts';
 
@@ -86,13 +87,12 @@ export async function guardAppointment(medplum: MedplumClient, event: BotEvent):
   // Only a creation can collide with another appointment's identifier: an update keeps its own (ID-2).
   const identifierHolders = previous ? undefined : await findIdentifierHolders(medplum, appointment);
   const verdict = judgeWrite(appointment, { previous, identifierHolders, now: new Date() }, config);
-  for (const issue of verdict.issues) {
+  for (const issue of capIssues(verdict.issues, config.language)) {
     console.log(`sas-guard: ${describe(issue)}`);
   }
   if (verdict.rejection) {
-    const { rejection } = verdict;
-    const found = wantsProfileIssues(rejection) ? await profileIssues(medplum, appointment) : [];
-    throw withProfileIssues(rejection, found, config.language);
+    const found = wantsProfileIssues(verdict.rejection) ? await profileIssues(medplum, appointment) : [];
+    throw withProfileIssues(verdict, found, config.language);
   }
   return verdict.stored;
 }

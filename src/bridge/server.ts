@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { readBody } from '../http/body.ts';
 import type { GuardConfig } from '../rules/config.ts';
 import { ruleIdOf } from '../rules/engine.ts';
+import { capIssues } from '../rules/limits.ts';
 import { judgeWrite, wantsProfileIssues, withProfileIssues } from '../rules/write.ts';
 import { StructuralValidator } from '../check/validate.ts';
 import { loadStructureDefinitions } from '../profiles/index.ts';
@@ -78,14 +79,16 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     const verdict = judgeWrite(request.appointment, { ...request.state, now: now() }, config);
     if (verdict.rejection) {
       log(
-        `rejected ${request.state.author ?? 'anonymous'}: ${verdict.issues.map((issue) => `${issue.severity} ${ruleIdOf(issue) ?? '?'}`).join(', ')}`,
+        `rejected ${request.state.author ?? 'anonymous'}: ${capIssues(verdict.issues, config.language)
+          .map((issue) => `${issue.severity} ${ruleIdOf(issue) ?? '?'}`)
+          .join(', ')}`,
       );
       // As the Medplum bot: the 422 also names what the profile would refuse (HAPI validates only afterwards).
       send(
         res,
         422,
         withProfileIssues(
-          verdict.rejection,
+          verdict,
           wantsProfileIssues(verdict.rejection) ? profiles().validate(request.appointment).issues : [],
           config.language,
         ),

@@ -9,6 +9,7 @@ import { loadStructureDefinitions } from '../profiles/index.ts';
 import { DEFAULT_CONFIG } from '../rules/config.ts';
 import type { GuardConfig } from '../rules/config.ts';
 import { hasErrors } from '../rules/engine.ts';
+import { capIssues } from '../rules/limits.ts';
 import { judgeWrite, wantsProfileIssues, withProfileIssues } from '../rules/write.ts';
 import { isRecord } from '../rules/read.ts';
 import type { Language } from '../rules/types.ts';
@@ -159,12 +160,11 @@ export class Checker {
     // Offline, the only holders of an identifier are the versions of this sequence: no other appointment holds it.
     const identifierHolders = previous ? undefined : [];
     const verdict = judgeWrite(appointment, { previous, identifierHolders, now: this.now ?? new Date() }, this.config);
-    const ruleIssues = verdict.issues;
+    const ruleIssues = capIssues(verdict.issues, language);
     if (verdict.rejection) {
       // As the bot does: the 422 also names what the profile would refuse.
-      const { rejection } = verdict;
-      const found = wantsProfileIssues(rejection) ? this.validator.validate(appointment).issues : [];
-      const outcome = withProfileIssues(rejection, found, language);
+      const found = wantsProfileIssues(verdict.rejection) ? this.validator.validate(appointment).issues : [];
+      const outcome = withProfileIssues(verdict, found, language);
       return { location, status: '422', httpStatus: 422, identifier, version, outcome, notes };
     }
     const toStore = verdict.stored;

@@ -57,6 +57,6 @@ export function conditionalAppointmentUpdate(
     },
     [rulesById['ID-4']],
   );
-  const rejection = toOperationOutcome(issues);
+  const rejection = toOperationOutcome(issues, config.language);
   return rejection ? { response: outcomeResponse(422, rejection) } : { body: forwarded };
 }

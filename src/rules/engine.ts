@@ -39,7 +39,7 @@ function content(resource: unknown): string {
  * Runs the rules on an appointment as sent (never throws on malformed input) and returns every issue: the errors
  * first, then the warnings, each in rule order (a client showing the first issue shows why it was refused). The
  * owner's retry of the stored version is accepted: its errors are dropped. Bounded: a body too large to judge is one
- * issue, and at most MAX_LISTED_ISSUES are listed (src/rules/limits.ts).
+ * issue; the 422 made of them (toOperationOutcome) lists at most MAX_LISTED_ISSUES (src/rules/limits.ts).
  */
 export function evaluateAppointment(
   appointment: unknown,
@@ -69,15 +69,9 @@ export function evaluateAppointment(
   // H7: the owner's identical re-send (a retry) is accepted. Not another writer's: that one is refused by OW-1 even
   // when only its meta (profile, labels, tags) differs.
   if (context.previous && !foreignOwner(context) && content(context.previous) === content(appointment)) {
-    return capIssues(
-      issues.filter((issue) => issue.severity !== 'error'),
-      context.language,
-    );
+    return issues.filter((issue) => issue.severity !== 'error');
   }
-  return capIssues(
-    [...issues.filter((issue) => issue.severity === 'error'), ...issues.filter((i) => i.severity !== 'error')],
-    context.language,
-  );
+  return [...issues.filter((issue) => issue.severity === 'error'), ...issues.filter((i) => i.severity !== 'error')];
 }
 
 export function hasErrors(issues: readonly OperationOutcomeIssue[]): boolean {
@@ -85,8 +79,14 @@ export function hasErrors(issues: readonly OperationOutcomeIssue[]): boolean {
 }
 
 /** The rejection: one OperationOutcome with every issue, `id: business-rule` (422 on Medplum); none when nothing is an error. */
-export function toOperationOutcome(issues: readonly OperationOutcomeIssue[]): OperationOutcome | undefined {
-  return hasErrors(issues) ? { resourceType: 'OperationOutcome', id: 'business-rule', issue: [...issues] } : undefined;
+/** The 422 of issues holding an error, capped (src/rules/limits.ts): the one place a rules' answer is bounded. */
+export function toOperationOutcome(
+  issues: readonly OperationOutcomeIssue[],
+  language: Language = 'fr',
+): OperationOutcome | undefined {
+  return hasErrors(issues)
+    ? { resourceType: 'OperationOutcome', id: 'business-rule', issue: capIssues([...issues], language) }
+    : undefined;
 }
 
 /** The rule id an issue was raised by. */

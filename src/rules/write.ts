@@ -4,7 +4,6 @@
 import type { Appointment, OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { GuardConfig } from './config.ts';
 import { evaluateAppointment, toOperationOutcome } from './engine.ts';
-import { capIssues } from './limits.ts';
 import { authorOf, recordedOwner, withOwner } from './owner.ts';
 import type { IdentifierKey, Language } from './types.ts';
 
@@ -20,16 +19,17 @@ export interface StoredState {
   now: Date;
 }
 
+/** `issues`: every issue the rules raised (a log or report caps them); `rejection`: the 422, capped. */
 export type WriteVerdict =
-  | { issues: OperationOutcomeIssue[]; rejection: OperationOutcome; stored?: undefined }
-  | { issues: OperationOutcomeIssue[]; rejection?: undefined; stored: Appointment };
+  RejectedWrite | { issues: OperationOutcomeIssue[]; rejection?: undefined; stored: Appointment };
+export type RejectedWrite = { issues: OperationOutcomeIssue[]; rejection: OperationOutcome; stored?: undefined };
 
 export function judgeWrite(appointment: Appointment, state: StoredState, config: GuardConfig): WriteVerdict {
   const { previous } = state;
   const author = state.author ?? authorOf(appointment);
   const owner = previous ? recordedOwner(previous) : undefined;
   const issues = evaluateAppointment(appointment, { ...state, author, owner, ...config });
-  const rejection = toOperationOutcome(issues);
+  const rejection = toOperationOutcome(issues, config.language);
   if (rejection) {
     return { issues, rejection };
   }
@@ -53,15 +53,16 @@ export function wantsProfileIssues(rejection: OperationOutcome): boolean {
  * Computed by the adapter on the rejected path only: an accepted write costs nothing more.
  */
 export function withProfileIssues(
-  rejection: OperationOutcome,
+  verdict: RejectedWrite,
   profileIssues: readonly OperationOutcomeIssue[],
   language: Language,
 ): OperationOutcome {
   const profileErrors = profileIssues.filter((issue) => issue.severity === 'error' || issue.severity === 'fatal');
   if (profileErrors.length === 0) {
-    return rejection;
+    return verdict.rejection;
   }
-  const ruleErrors = rejection.issue.filter((issue) => issue.severity === 'error');
-  const others = rejection.issue.filter((issue) => issue.severity !== 'error' && issue.code !== 'too-costly');
-  return { ...rejection, issue: capIssues([...ruleErrors, ...profileErrors, ...others], language) };
+  // Capped once, over all of them: the note then counts every issue left out.
+  const ruleErrors = verdict.issues.filter((issue) => issue.severity === 'error');
+  const others = verdict.issues.filter((issue) => issue.severity !== 'error');
+  return toOperationOutcome([...ruleErrors, ...profileErrors, ...others], language) ?? verdict.rejection;
 }
