@@ -50,6 +50,6 @@ export function genericClient(stack: () => HapiStack): void {
       PLUGIN,
     );
     expect(code, output.split('\n').slice(-40).join('\n')).toBe(0);
-    expect(counts()).toEqual({ tests: 7, failures: 0 });
+    expect(counts()).toEqual({ tests: 8, failures: 0 });
   }, 240_000);
 }

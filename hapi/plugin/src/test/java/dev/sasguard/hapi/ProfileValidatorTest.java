@@ -94,6 +94,16 @@ class ProfileValidatorTest {
         .toList();
   }
 
+  /** profiles/generated is copied into the jar whole; a definition missing from PROFILE_FILES would go unchecked. */
+  @Test
+  void loadsEveryGeneratedDefinition() throws IOException {
+    try (var files = Files.list(Path.of("../../profiles/generated"))) {
+      List<String> generated =
+          files.map(file -> file.getFileName().toString()).filter(name -> name.endsWith(".json")).sorted().toList();
+      assertEquals(generated, ProfileValidator.PROFILE_FILES.stream().sorted().toList());
+    }
+  }
+
   @Test
   void judgesAsHapisValidator() throws IOException {
     int refused = 0;
