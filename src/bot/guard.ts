@@ -4,6 +4,7 @@ import type { BotEvent, MedplumClient } from '@medplum/core';
 import type { Appointment, OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { ConfigError, parseBotSecrets } from '../rules/config.ts';
 import { identifierKey, isRecord } from '../rules/read.ts';
+import { errorOutcome } from '../http/types.ts';
 import { capIssues } from '../rules/limits.ts';
 import { judgeWrite, wantsProfileIssues, withProfileIssues } from '../rules/write.ts';
 import { profileIssues } from './profile-issues.ts';
@@ -13,7 +14,7 @@ import { profileIssues } from './profile-issues.ts';
  * code `exception` → 500); an OperationOutcomeError would be another copy's class to the server and give 400.
  */
 function failure(text: string): OperationOutcome {
-  return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', details: { text } }] };
+  return errorOutcome('exception', text);
 }
 
 function isNotFound(error: unknown): boolean {

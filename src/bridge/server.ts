@@ -1,7 +1,6 @@
 // The bridge: a small HTTP service, on loopback or a Unix socket, that judges HAPI's Appointment writes with the same
 // judgement as the Medplum bot and sas-check (src/rules/write.ts). POST /judge answers 200 with the version to store
 // (owner recorded) or 422 with the OperationOutcome; GET /health answers 200. Connections are kept alive.
-import type { OperationOutcome } from '@medplum/fhirtypes';
 import { lstatSync, unlinkSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import http from 'node:http';
@@ -10,6 +9,7 @@ import { readBody } from '../http/body.ts';
 import type { GuardConfig } from '../rules/config.ts';
 import { ruleIdOf } from '../rules/engine.ts';
 import { capIssues } from '../rules/limits.ts';
+import { errorOutcome, jsonBody } from '../http/types.ts';
 import { judgeWrite, wantsProfileIssues, withProfileIssues } from '../rules/write.ts';
 import { StructuralValidator } from '../check/validate.ts';
 import { loadStructureDefinitions } from '../profiles/index.ts';
@@ -40,17 +40,9 @@ const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|localhost)$/;
 export class BridgeStartError extends Error {}
 
 function send(res: ServerResponse, status: number, body: unknown): void {
-  const payload = Buffer.from(JSON.stringify(body), 'utf8');
+  const payload = jsonBody(body);
   res.writeHead(status, { 'content-type': 'application/fhir+json', 'content-length': payload.length });
   res.end(payload);
-}
-
-function failure(
-  status: number,
-  code: 'invalid' | 'not-found' | 'too-costly' | 'exception',
-  text: string,
-): OperationOutcome {
-  return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, details: { text } }] };
 }
 
 export async function startBridge(options: BridgeOptions): Promise<RunningBridge> {
@@ -61,19 +53,19 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   async function judge(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req, BODY_LIMIT);
     if (body === undefined) {
-      send(res, 413, failure(413, 'too-costly', `The judgement request exceeds ${BODY_LIMIT} bytes`));
+      send(res, 413, errorOutcome('too-costly', `The judgement request exceeds ${BODY_LIMIT} bytes`));
       return;
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(body.toString('utf8'));
     } catch {
-      send(res, 400, failure(400, 'invalid', 'The judgement request is not JSON'));
+      send(res, 400, errorOutcome('invalid', 'The judgement request is not JSON'));
       return;
     }
     const request = parseJudgementRequest(parsed);
     if (typeof request === 'string') {
-      send(res, 400, failure(400, 'invalid', `Bad judgement request: ${request}`));
+      send(res, 400, errorOutcome('invalid', `Bad judgement request: ${request}`));
       return;
     }
     const verdict = judgeWrite(request.appointment, { ...request.state, now: now() }, config);
@@ -114,8 +106,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
         send(
           res,
           404,
-          failure(
-            404,
+          errorOutcome(
             'not-found',
             `${req.method ?? ''} ${path ?? ''} is not a bridge route (POST /judge, GET /health)`,
           ),
@@ -125,7 +116,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     handled.catch((err: unknown) => {
       log(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       if (!res.headersSent) {
-        send(res, 500, failure(500, 'exception', 'Internal bridge error'));
+        send(res, 500, errorOutcome('exception', 'Internal bridge error'));
       } else {
         res.destroy();
       }

@@ -4,11 +4,11 @@
 // passes through when the client accepts its coding, and is decoded on the fly when it does not. Either way the client
 // has `timeouts.clientReadMs` to read it all: a reader that takes longer is cut, which frees the upstream socket.
 import { ContentType } from '@medplum/core';
-import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
+import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { finished, pipeline } from 'node:stream/promises';
 import type { GenericResponse } from '../http/types.ts';
-import { jsonBody } from '../http/types.ts';
+import { errorOutcome, jsonBody } from '../http/types.ts';
 import type { Coding } from './encoding.ts';
 import { TokenError } from './auth.ts';
 import {
@@ -22,11 +22,7 @@ import {
 import { UpstreamError } from './upstream.ts';
 
 export function outcomeBody(text: string, code: OperationOutcomeIssue['code']): Buffer {
-  const body: OperationOutcome = {
-    resourceType: 'OperationOutcome',
-    issue: [{ severity: 'error', code, details: { text } }],
-  };
-  return jsonBody(body);
+  return jsonBody(errorOutcome(code, text));
 }
 
 /** H4: a gateway failure is an OperationOutcome like any other. */

@@ -2,7 +2,7 @@
 // with an OperationOutcome, for the host and the gateway alike (Node's default is a bare `400 Bad Request`).
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { jsonBody } from './types.ts';
+import { errorOutcome, jsonBody } from './types.ts';
 
 /** Node's parser errors as the status they mean. */
 function clientErrorStatus(code: string | undefined): number {
@@ -32,7 +32,7 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): n
         ? 'The request was not received in time'
         : 'The request is not valid HTTP';
   const code = status === 408 ? 'timeout' : status === 431 ? 'too-costly' : 'structure';
-  const body = jsonBody({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, details: { text } }] });
+  const body = jsonBody(errorOutcome(code, text));
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
       'Content-Type: application/fhir+json\r\n' +

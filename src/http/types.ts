@@ -1,5 +1,6 @@
 // A transport-neutral HTTP exchange: what the SAS layer transforms, whether it sits in the embedded host or in a
 // reverse proxy in front of a real Medplum server.
+import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 
 export interface GenericRequest {
   method: string;
@@ -15,6 +16,11 @@ export interface GenericResponse {
   /** Header names in lower case. */
   headers: Record<string, string>;
   body?: Buffer;
+}
+
+/** An OperationOutcome of one error: every failure that is not the rules' answers this way (H4). */
+export function errorOutcome(code: OperationOutcomeIssue['code'], text: string): OperationOutcome {
+  return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, details: { text } }] };
 }
 
 export function jsonBody(value: unknown): Buffer {
