@@ -3,7 +3,7 @@
 // non-zero exit, never a stack.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { UsageError, parseCommandLine, usageLine } from '../cli/args.ts';
 import { BOT_NAME } from '../medplum.ts';
 import { withoutCredentials } from '../http/target.ts';
 import { connect, loadDotEnv } from './env.ts';
@@ -127,7 +127,7 @@ function deployConfig(
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let baseUrl = env.MEDPLUM_BASE_URL;
   try {
-    const { values } = parseArgs({
+    const { values } = parseCommandLine({
       args: argv,
       allowPositionals: false,
       options: {
@@ -210,11 +210,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     console.log(json ? JSON.stringify(report, null, 2) : '\n' + formatReport(report));
     return report.ok ? 0 : 2;
   } catch (err) {
-    const parseError = (err as { code?: unknown } | undefined)?.code;
-    const { message, hint } =
-      typeof parseError === 'string' && parseError.startsWith('ERR_PARSE_ARGS')
-        ? { message: (err as Error).message, hint: 'see sas-guard deploy --help' }
-        : describeError(err, baseUrl === undefined ? undefined : withoutCredentials(baseUrl));
+    if (err instanceof UsageError) {
+      console.error(usageLine('sas-guard deploy', err));
+      return 1;
+    }
+    const { message, hint } = describeError(err, baseUrl === undefined ? undefined : withoutCredentials(baseUrl));
     console.error(`sas-guard deploy: ${message}${hint ? ` — ${hint}` : ''}`.replace(/\s*\n\s*/g, ' '));
     return 1;
   }
