@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scriptArguments } from '../src/cli/args.ts';
+import { cell } from '../src/docs/markdown.ts';
 import type { Mutation } from './mutations.ts';
 import { MUTATIONS } from './mutations.ts';
 
@@ -48,10 +49,6 @@ const OUTRO = `
 
 function areaOf(mutation: Mutation): string {
   return AREAS.find(([prefix]) => mutation.file.startsWith(prefix))?.[1] ?? 'Other';
-}
-
-function cell(text: string): string {
-  return text.replaceAll('|', '\\|');
 }
 
 export function renderGuarantees(mutations: readonly Mutation[] = MUTATIONS): string {

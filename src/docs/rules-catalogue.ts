@@ -1,10 +1,7 @@
 // The rule catalogue (docs/rules.md), generated from the rule modules so that it is never written twice.
 import { allRules } from '../rules/index.ts';
+import { cell } from './markdown.ts';
 import { RULE_CODE_SYSTEM } from '../rules/sas-codes.ts';
-
-function cell(value: string): string {
-  return value.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
 
 export function renderRulesCatalogue(): string {
   const lines = [
